@@ -1,0 +1,223 @@
+/**
+ * The records the product keeps, in the policy's words. One DynamoDB table holds them all
+ * (see `table.ts` for the keys). These schemas are the boundary: every item read back is parsed.
+ */
+import { z } from 'zod';
+
+/** CQC's four-point scale; anything else ("Not Rated", ...) is stored but is not graded. */
+export const GRADED_RATINGS = ['Outstanding', 'Good', 'Requires improvement', 'Inadequate'] as const;
+export type GradedRating = (typeof GRADED_RATINGS)[number];
+export const KEY_QUESTIONS = ['Safe', 'Effective', 'Caring', 'Responsive', 'Well-led'] as const;
+export type KeyQuestion = (typeof KEY_QUESTIONS)[number];
+/** `Overall` plus the five key questions; CQC files also carry extra domains, stored as they come. */
+export const DOMAINS = ['Overall', ...KEY_QUESTIONS] as const;
+
+export const ratingEntrySchema = z.object({
+  rating: z.string(),
+  /** ISO date (YYYY-MM-DD) the rating was published. */
+  publicationDate: z.string(),
+  reportType: z.string().optional(),
+  inherited: z.boolean().optional(),
+});
+export type RatingEntry = z.infer<typeof ratingEntrySchema>;
+
+export const historicRatingSchema = ratingEntrySchema.extend({
+  domain: z.string(),
+  serviceGroup: z.string(),
+});
+export type HistoricRating = z.infer<typeof historicRatingSchema>;
+
+export const addressSchema = z.object({
+  street: z.string().default(''),
+  line2: z.string().default(''),
+  city: z.string().default(''),
+  postcode: z.string().default(''),
+});
+
+/** The Managed Placements Memo's abbreviations for the type of service. */
+export const SERVICE_TYPES = ['RC', 'NC', 'SRC', 'DCA', 'SL'] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+export const locationSchema = z.object({
+  locationId: z.string(),
+  providerId: z.string(),
+  name: z.string(),
+  address: addressSchema,
+  localAuthority: z.string().default(''),
+  region: z.string().default(''),
+  careHome: z.boolean().default(false),
+  locationType: z.string().default(''),
+  primaryInspectionCategory: z.string().default(''),
+  /** Latest rating per domain for the whole location (Service / Population Group = Overall). */
+  ratings: z.record(z.string(), ratingEntrySchema).default({}),
+  /** Latest rating per `${serviceGroup}|${domain}` for the other service / population groups. */
+  serviceRatings: z.record(z.string(), ratingEntrySchema).default({}),
+  /** Ratings superseded by newer ones, oldest first. */
+  ratingHistory: z.array(historicRatingSchema).default([]),
+  url: z.string().optional(),
+  updatedAt: z.string(),
+});
+export type Location = z.infer<typeof locationSchema>;
+
+export const providerSchema = z.object({
+  providerId: z.string(),
+  name: z.string(),
+  providerType: z.string().default(''),
+  address: addressSchema.optional(),
+  localAuthority: z.string().default(''),
+  region: z.string().default(''),
+  /** Provider-level ratings from CQC's Providers sheet, by domain (Service / Population Group = Overall). */
+  ratings: z.record(z.string(), ratingEntrySchema).default({}),
+  /** Raised when several of the provider's locations are below Good (seed 000, 002). */
+  corporateConcern: z
+    .object({ raisedAt: z.string(), locationsBelowGood: z.array(z.string()) })
+    .optional(),
+  updatedAt: z.string(),
+});
+export type Provider = z.infer<typeof providerSchema>;
+
+export const contactSchema = z.object({ name: z.string(), email: z.string().email() });
+export type Contact = z.infer<typeof contactSchema>;
+
+export const contractSchema = z.object({
+  contractId: z.string(),
+  locationId: z.string(),
+  providerId: z.string(),
+  serviceType: z.enum(SERVICE_TYPES),
+  /** The Managed Placements Memo's geographical area. */
+  area: z.string(),
+  /** NHS-funded nursing care: the ICB issues a Contract Performance Notice alongside ours. */
+  nhsFundedNursing: z.boolean().default(false),
+  status: z.enum(['active', 'terminated']).default('active'),
+  contractVisits: z.enum(['scheduled', 'suspended']).default('scheduled'),
+  /** The provider's relationship holder: the lead officer for any case. */
+  relationshipHolder: z.string(),
+  registeredManager: contactSchema,
+  nominatedIndividual: contactSchema,
+  /** Where letters to people using the service and their families go (the home passes them on). */
+  serviceUsersContact: contactSchema.optional(),
+  placements: z.number().int().nonnegative().default(0),
+  placementsStopped: z.boolean().default(false),
+});
+export type Contract = z.infer<typeof contractSchema>;
+
+export const STAGES = [
+  'informal',
+  'formal',
+  'qim',
+  'board',
+  'rectification',
+  'finalWarning',
+  'finalDecision',
+  'review',
+  'safeguarding',
+  'termination',
+  'closed',
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** The commissioning position decided at a QIM, and the memo section it puts the provider in. */
+export const COMMISSIONING_POSITIONS = ['suspendNewPlacements', 'placeWithRestrictions', 'noFurtherAction'] as const;
+export type CommissioningPosition = (typeof COMMISSIONING_POSITIONS)[number];
+export const MEMO_RAG = ['RED', 'AMBER', 'GREEN'] as const;
+export type MemoRag = (typeof MEMO_RAG)[number];
+
+export const improvementActionSchema = z.object({
+  action: z.string().min(1),
+  owner: z.string().min(1),
+  due: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD'),
+});
+export type ImprovementAction = z.infer<typeof improvementActionSchema>;
+
+export const qimSchema = z.object({
+  date: z.string(),
+  time: z.string(),
+  venue: z.string(),
+  attendees: z.array(z.string()),
+});
+export type Qim = z.infer<typeof qimSchema>;
+
+export const caseSchema = z.object({
+  caseId: z.string(),
+  locationId: z.string(),
+  providerId: z.string(),
+  contractId: z.string().optional(),
+  status: z.enum(['open', 'closed']),
+  stage: z.enum(STAGES),
+  stageEnteredAt: z.string(),
+  /** The stage a safeguarding transfer left, to return to. */
+  returnStage: z.enum(STAGES).optional(),
+  leadOfficer: z.string(),
+  trigger: z.string(),
+  openedAt: z.string(),
+  closedAt: z.string().optional(),
+  outcome: z.string().optional(),
+  deadlines: z
+    .object({
+      response: z.string().optional(),
+      finalWarning: z.string().optional(),
+      review: z.string().optional(),
+      boardMeeting: z.string().optional(),
+    })
+    .default({}),
+  finalWarningIssuedAt: z.string().optional(),
+  commissioningPosition: z.enum(COMMISSIONING_POSITIONS).optional(),
+  memo: z.object({ rag: z.enum(MEMO_RAG), addedAt: z.string() }).optional(),
+  serviceUsersInformed: z.boolean().optional(),
+  qim: qimSchema.optional(),
+  qimCount: z.number().int().default(0),
+  improvementPlan: z.array(improvementActionSchema).default([]),
+  /** What the case is waiting for, in words, and from whom. */
+  waitingOn: z.object({ step: z.string(), who: z.string(), since: z.string() }).optional(),
+  pendingTaskId: z.string().optional(),
+  executions: z.array(z.object({ executionArn: z.string(), startedAt: z.string() })).default([]),
+  generation: z.number().int().default(1),
+  lastFailure: z.object({ at: z.string(), step: z.string(), error: z.string() }).optional(),
+  version: z.number().int(),
+  updatedAt: z.string(),
+});
+export type Case = z.infer<typeof caseSchema>;
+
+export const TASK_STATUSES = ['pending', 'used', 'superseded', 'timedOut', 'expired', 'failed'] as const;
+export const pendingTaskSchema = z.object({
+  taskId: z.string(),
+  caseId: z.string(),
+  /** The state machine step that waits, e.g. "Approve Quality Improvement Notice". */
+  step: z.string(),
+  /** Officer id, `board`, `safeguarding` or `inspection` (a new CQC rating answers it). */
+  assignee: z.string(),
+  allowedDecisions: z.array(z.string()),
+  taskToken: z.string(),
+  status: z.enum(TASK_STATUSES),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  closedAt: z.string().optional(),
+  closedBy: z.string().optional(),
+  decision: z.string().optional(),
+  failure: z.string().optional(),
+});
+export type PendingTask = z.infer<typeof pendingTaskSchema>;
+
+export const auditEventSchema = z.object({
+  caseId: z.string(),
+  seq: z.number().int().positive(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  detail: z.record(z.string(), z.unknown()).default({}),
+  source: z.string().optional(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+export const emailRecordSchema = z.object({
+  caseId: z.string(),
+  messageId: z.string(),
+  kind: z.string(),
+  at: z.string(),
+  to: z.array(z.string()),
+  cc: z.array(z.string()).default([]),
+  subject: z.string(),
+});
+export type EmailRecord = z.infer<typeof emailRecordSchema>;

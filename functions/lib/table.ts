@@ -1,0 +1,44 @@
+/**
+ * The single DynamoDB table: key layout and the table's shape, shared by the CDK stack and the
+ * local runtime so both create exactly the same table.
+ *
+ * | item            | pk                    | sk                 | gsi1pk                 | gsi1sk                 |
+ * |-----------------|-----------------------|--------------------|------------------------|------------------------|
+ * | provider        | PROVIDER#<providerId> | PROVIDER           | PROVIDERS              | <name>                 |
+ * | location        | LOCATION#<locationId> | LOCATION           | PROVIDER#<providerId>  | LOCATION#<locationId>  |
+ * | open-case lock  | LOCATION#<locationId> | OPENCASE           | -                      | -                      |
+ * | contract        | CONTRACT#<contractId> | CONTRACT           | CONTRACTS              | <locationId>           |
+ * | case            | CASE#<caseId>         | CASE               | CASES                  | <openedAt>#<caseId>    |
+ * | audit event     | CASE#<caseId>         | EVENT#<seq:000000> | -                      | -                      |
+ * | email sent      | CASE#<caseId>         | EMAIL#<at>#<id>    | EMAILS                 | <at>#<id>              |
+ * | pending task    | TASK#<taskId>         | TASK               | CASE#<caseId>          | TASK#<createdAt>       |
+ * | board meeting   | MEETING#<meetingId>   | MEETING            | MEETINGS               | <date>#<meetingId>     |
+ * | ingest run      | INGEST#<runId>        | RUN                | INGESTS                | <startedAt>            |
+ */
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+} as const;
+
+export const keys = {
+  provider: (providerId: string) => ({ pk: `PROVIDER#${providerId}`, sk: 'PROVIDER' }),
+  location: (locationId: string) => ({ pk: `LOCATION#${locationId}`, sk: 'LOCATION' }),
+  openCaseLock: (locationId: string) => ({ pk: `LOCATION#${locationId}`, sk: 'OPENCASE' }),
+  contract: (contractId: string) => ({ pk: `CONTRACT#${contractId}`, sk: 'CONTRACT' }),
+  case: (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' }),
+  auditEvent: (caseId: string, seq: number) => ({ pk: `CASE#${caseId}`, sk: `EVENT#${String(seq).padStart(6, '0')}` }),
+  email: (caseId: string, at: string, messageId: string) => ({ pk: `CASE#${caseId}`, sk: `EMAIL#${at}#${messageId}` }),
+  task: (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' }),
+  meeting: (meetingId: string) => ({ pk: `MEETING#${meetingId}`, sk: 'MEETING' }),
+  ingestRun: (runId: string) => ({ pk: `INGEST#${runId}`, sk: 'RUN' }),
+} as const;
+
+export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(config), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
