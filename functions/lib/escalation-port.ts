@@ -1,0 +1,33 @@
+/**
+ * What ingestion asks of the ladder. Ingestion decides *that* something must happen (the policy
+ * rules); the ladder module implements *how* (case records, executions). Every call is idempotent:
+ * a re-run after a crash may repeat it safely.
+ */
+import type { RatingEntry } from './model';
+
+export interface OpenCaseRequest {
+  locationId: string;
+  providerId: string;
+  /** Informal stage, or formal straight away (e.g. Inadequate overall). */
+  stage: 'informal' | 'formal';
+  /** Plain words: "CQC rated Requires improvement overall (published 2026-10-01)". */
+  trigger: string;
+  /** The ratings that triggered it, by domain. */
+  ratings: Record<string, RatingEntry>;
+}
+
+export interface InspectionResult {
+  locationId: string;
+  ratings: Record<string, RatingEntry>;
+  /** Below Good overall or in any key question. */
+  belowGood: boolean;
+}
+
+export interface EscalationPort {
+  /** Opens a case unless the location already has an open one. */
+  openCase(request: OpenCaseRequest): Promise<{ caseId: string; opened: boolean }>;
+  /** Gives a new rating to an open case waiting on the next inspection; no-op otherwise. */
+  deliverInspection(result: InspectionResult): Promise<{ caseId?: string; resumed: boolean }>;
+  /** Several of a provider's locations are below Good: flag the provider (corporate concern). */
+  raiseCorporateConcern(providerId: string, locationIdsBelowGood: string[]): Promise<{ raised: boolean }>;
+}
