@@ -195,7 +195,14 @@ export const ACTION_STEPS: ActionStep[] = [
 const STAGE_ENTRIES: Record<string, string> = {
   informal: 'Await Informal Outcome: Prepare',
   formal: 'Approve Quality Improvement Notice: Prepare',
-  board: 'Refer To Board',
+  qim: 'Arrange Quality Improvement Meeting: Prepare',
+  board: 'Await Board Decision: Prepare',
+  rectification: 'Await Next Inspection: Prepare',
+  finalWarning: 'Await Final Warning Outcome: Prepare',
+  finalDecision: 'Await Final Decision: Prepare',
+  review: 'Await Sustainability Review: Prepare',
+  safeguarding: 'Await Safeguarding Outcome: Prepare',
+  termination: 'Send Letter Of Termination',
 };
 
 const prepare = (step: string) => `${step}: Prepare`;

@@ -168,7 +168,13 @@ export const caseSchema = z.object({
   qimCount: z.number().int().default(0),
   improvementPlan: z.array(improvementActionSchema).default([]),
   /** What the case is waiting for, in words, and from whom. */
-  waitingOn: z.object({ step: z.string(), who: z.string(), since: z.string() }).optional(),
+  waitingOn: z
+    .object({ step: z.string(), who: z.string(), since: z.string(), reminders: z.number().int().default(0) })
+    .optional(),
+  /** The waiting step a safeguarding transfer left, to resume at. */
+  returnStep: z.string().optional(),
+  /** Ratings from the inspection that answered a rectification notice. */
+  lastInspection: z.object({ at: z.string(), ratings: z.record(z.string(), ratingEntrySchema), belowGood: z.boolean() }).optional(),
   pendingTaskId: z.string().optional(),
   executions: z.array(z.object({ executionArn: z.string(), startedAt: z.string() })).default([]),
   generation: z.number().int().default(1),

@@ -1,0 +1,208 @@
+/**
+ * The HTTP API behind API Gateway (and the local server): email links, the Board, admin, the JSON
+ * API and the web pages. Plain request → response so tests can call it directly; `handler.ts`
+ * adapts API Gateway's event to it.
+ */
+import { z } from 'zod';
+import { DomainError, NotFound, Unauthorised } from '../lib/errors';
+import { verifyChain } from '../lib/audit-chain';
+import { escalationPort, openCase, requireCase, resumeStalledCases } from '../ladder/cases';
+import { actOnLink, inspectLink, linkFormSchema } from '../ladder/decide';
+import { boardDecisionSchema, listMeetings, recordBoardDecision, recordMeeting, recordMeetingSchema, scheduleMeeting, scheduleMeetingSchema } from '../ladder/board';
+import type { LadderDeps } from '../ladder/context';
+import { confirmationPage, refusalPage, donePage, notFoundPage } from '../web/link-pages';
+import type { EscalationPort } from '../lib/escalation-port';
+
+export interface HttpRequest {
+  method: string;
+  /** Path without the API stage, e.g. `/act/abc/approve`. */
+  path: string;
+  /** The raw query string, without `?`. */
+  rawQuery: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+  sourceIp: string;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface IngestUpload {
+  (deps: LadderDeps, port: EscalationPort, upload: { fileName: string; body: Buffer }): Promise<unknown>;
+}
+
+export interface PageRenderer {
+  (deps: HttpDeps, request: HttpRequest, user: string | undefined): Promise<HttpResponse | undefined>;
+}
+
+export interface HttpDeps extends LadderDeps {
+  /** Who is calling, if authenticated: a verified JWT subject on AWS, the admin token locally. */
+  authenticate(request: HttpRequest): string | undefined;
+  pages?: PageRenderer;
+  ingestUpload?: IngestUpload;
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+};
+
+export function htmlResponse(statusCode: number, body: string, extra: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS, ...extra }, body };
+}
+
+export function jsonResponse(statusCode: number, value: unknown): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'application/json', ...SECURITY_HEADERS }, body: JSON.stringify(value) };
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body || '{}');
+  } catch {
+    throw new BadJson();
+  }
+}
+
+class BadJson extends DomainError {
+  constructor() {
+    super('The request body is not valid JSON');
+  }
+}
+
+export function parseForm(body: string): Record<string, string> {
+  const form: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(body)) form[key] = value;
+  return form;
+}
+
+function requireUser(deps: HttpDeps, request: HttpRequest): string {
+  const user = deps.authenticate(request);
+  if (!user) throw new Unauthorised('Sign in first: this endpoint needs an authenticated user');
+  return user;
+}
+
+const concernSchema = z.object({
+  locationId: z.string().min(1).max(100),
+  stage: z.enum(['informal', 'formal']).default('informal'),
+  concern: z.string().min(1).max(5000),
+  leadOfficer: z.string().max(100).optional(),
+});
+
+async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpResponse | undefined> {
+  const { method, path } = request;
+  if (method === 'GET' && path === '/health') return jsonResponse(200, { ok: true });
+
+  if (path.startsWith('/board/') || path.startsWith('/admin/') || path.startsWith('/api/')) {
+    const user = requireUser(deps, request);
+    if (method === 'POST' && path === '/board/meetings') {
+      const input = recordMeetingSchema.parse(parseJson(request.body));
+      return jsonResponse(201, await recordMeeting(deps, input, user));
+    }
+    if (method === 'POST' && path === '/board/meetings/schedule') {
+      return jsonResponse(201, await scheduleMeeting(deps, scheduleMeetingSchema.parse(parseJson(request.body))));
+    }
+    if (method === 'GET' && path === '/board/meetings') return jsonResponse(200, await listMeetings(deps));
+    if (method === 'POST' && path === '/board/decisions') {
+      const input = boardDecisionSchema.parse(parseJson(request.body));
+      return jsonResponse(200, await recordBoardDecision(deps, input, user, request.sourceIp));
+    }
+    if (method === 'POST' && path === '/admin/cases') {
+      const input = concernSchema.parse(parseJson(request.body));
+      const location = await deps.store.getLocation(input.locationId);
+      if (!location) throw new NotFound(`Location ${input.locationId} is not on record`);
+      const opened = await openCase(deps, {
+        locationId: location.locationId,
+        providerId: location.providerId,
+        stage: input.stage,
+        trigger: `Concern raised by ${user}: ${input.concern}`,
+        ratings: location.ratings,
+        leadOfficer: input.leadOfficer,
+        actor: user,
+        source: request.sourceIp,
+      });
+      return jsonResponse(opened.opened ? 201 : 200, opened);
+    }
+    if (method === 'GET' && path === '/admin/audit/verify') return jsonResponse(200, await verifyAllChains(deps));
+    if (method === 'POST' && path === '/admin/resume') return jsonResponse(200, { resumed: await resumeStalledCases(deps) });
+    if (method === 'POST' && path === '/admin/ingest') {
+      if (!deps.ingestUpload) throw new NotFound('Ratings upload is not available here');
+      const fileName = request.query.fileName ?? 'upload.csv';
+      if (!/^[\w.-]{1,200}$/.test(fileName)) throw new BadFileName();
+      const body = Buffer.from(request.body, request.headers['x-body-encoding'] === 'base64' ? 'base64' : 'utf8');
+      return jsonResponse(200, await deps.ingestUpload(deps, escalationPort(deps), { fileName, body }));
+    }
+    if (method === 'GET' && path === '/api/cases') return jsonResponse(200, await deps.store.listCases());
+    const caseMatch = /^\/api\/cases\/([A-Za-z0-9_-]{1,120})$/.exec(path);
+    if (method === 'GET' && caseMatch) {
+      const caseId = caseMatch[1]!;
+      const record = await requireCase(deps, caseId);
+      const [audit, emails, tasks] = await Promise.all([deps.store.listAudit(caseId), deps.store.listEmails(caseId), deps.store.listTasks(caseId)]);
+      return jsonResponse(200, { case: record, audit, emails, tasks: tasks.map(({ taskToken: _token, ...task }) => task) });
+    }
+    throw new NotFound(`No such endpoint: ${method} ${path}`);
+  }
+  return undefined;
+}
+
+class BadFileName extends DomainError {
+  constructor() {
+    super('fileName may hold only letters, digits, dot, dash and underscore');
+  }
+}
+
+export async function verifyAllChains(deps: LadderDeps): Promise<{ ok: boolean; cases: number; events: number; breaks: Array<{ caseId: string; seq: number; reason: string }> }> {
+  const cases = await deps.store.listCases();
+  const breaks: Array<{ caseId: string; seq: number; reason: string }> = [];
+  let events = 0;
+  for (const record of cases) {
+    const chain = await deps.store.listAudit(record.caseId);
+    events += chain.length;
+    breaks.push(...verifyChain(chain).breaks);
+  }
+  return { ok: breaks.length === 0, cases: cases.length, events, breaks };
+}
+
+async function routeLinks(deps: HttpDeps, request: HttpRequest): Promise<HttpResponse | undefined> {
+  if (!request.path.startsWith('/act/')) return undefined;
+  const pathAndQuery = `${request.path}?${request.rawQuery}`;
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    const check = await inspectLink(deps, pathAndQuery);
+    return check.ok ? htmlResponse(200, confirmationPage(check, pathAndQuery)) : refusalPage(check.refusal, check.task);
+  }
+  if (request.method === 'POST') {
+    const form = linkFormSchema.safeParse(parseForm(request.body));
+    if (!form.success) return refusalPage('badForm', undefined);
+    const result = await actOnLink(deps, pathAndQuery, form.data, request.sourceIp);
+    return result.ok ? htmlResponse(200, donePage(result.view)) : refusalPage(result.refusal, result.task, result.detail);
+  }
+  return htmlResponse(405, notFoundPage('That method is not allowed here.'), { allow: 'GET, POST' });
+}
+
+/** Maps every failure to a clear 4xx; only a fault of ours is a 500, and it says nothing inside. */
+export async function handleRequest(deps: HttpDeps, request: HttpRequest): Promise<HttpResponse> {
+  const wantsJson = /^\/(board|admin|api|health)(\/|$)/.test(request.path) && !(request.headers.accept ?? '').includes('text/html');
+  try {
+    const response = (await routeLinks(deps, request)) ?? (await routeApi(deps, request)) ?? (await deps.pages?.(deps, request, deps.authenticate(request)));
+    if (response) return response;
+    return htmlResponse(404, notFoundPage('There is no page at this address.'));
+  } catch (error) {
+    if (error instanceof z.ZodError) {
+      const issues = error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message }));
+      return wantsJson ? jsonResponse(400, { error: 'BadInput', issues }) : htmlResponse(400, notFoundPage(issues.map((i) => `${i.field}: ${i.message}`).join('; ')));
+    }
+    if (error instanceof DomainError) {
+      return wantsJson
+        ? jsonResponse(error.status, { error: error.name, message: error.message })
+        : htmlResponse(error.status, notFoundPage(error.message));
+    }
+    console.error('Unhandled error in HTTP API', error);
+    return wantsJson ? jsonResponse(500, { error: 'InternalError', message: 'Something went wrong on our side; it has been logged.' }) : htmlResponse(500, notFoundPage('Something went wrong on our side; it has been logged.'));
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * API Gateway (HTTP API, payload 2.0) adapter. Admin, Board and page routes sit behind a JWT
+ * authorizer on AWS, so here the caller is the token's verified subject; the email-link routes
+ * are public (their signature is the authority).
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { handleRequest, type HttpDeps, type HttpRequest } from './app';
+import { lambdaDeps } from '../lib/aws-deps';
+import { renderPage } from '../web/pages';
+
+type Event = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
+
+export function toHttpRequest(event: Event): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
+  const body = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query[name] = value;
+  const stage = event.requestContext.stage && event.requestContext.stage !== '$default' ? `/${event.requestContext.stage}` : '';
+  const path = event.rawPath.startsWith(stage) ? event.rawPath.slice(stage.length) || '/' : event.rawPath;
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    path,
+    rawQuery: event.rawQueryString ?? '',
+    query,
+    headers,
+    body,
+    sourceIp: event.requestContext.http.sourceIp,
+  };
+}
+
+/** The subject of the JWT that API Gateway already verified, if the route had the authorizer. */
+export function jwtSubject(event: Event): string | undefined {
+  const authorizer = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer;
+  const subject = authorizer?.jwt?.claims?.email ?? authorizer?.jwt?.claims?.sub;
+  return typeof subject === 'string' ? subject : undefined;
+}
+
+export function createHttpHandler(deps: (event: Event) => Promise<HttpDeps>) {
+  return middy<Event, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
+    const response = await handleRequest(await deps(event), toHttpRequest(event));
+    return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+  });
+}
+
+export const handler = createHttpHandler(async (event) => ({
+  ...(await lambdaDeps()),
+  authenticate: () => jwtSubject(event),
+  pages: renderPage,
+}));

@@ -1,0 +1,67 @@
+/**
+ * Opens a ratings file as CQC publishes it: the ODS workbook or the same sheet saved as CSV,
+ * told apart by their first bytes (an ODS is a zip: `PK\x03\x04`), else by extension.
+ */
+import { open, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { Sheet, SheetRow } from './columns';
+import { readCsvFile } from './csv';
+import { readOdsFile } from './ods';
+
+export type RatingsFileFormat = 'csv' | 'ods';
+
+export interface RatingsFile extends AsyncIterable<SheetRow> {
+  path: string;
+  format: RatingsFileFormat;
+  sheet: Sheet;
+  /** Bytes of the file (CSV) or of the compressed sheet XML (ODS) read so far, and the total. */
+  progress(): { done: number; total: number };
+}
+
+async function firstBytes(path: string, count: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(count);
+    const { bytesRead } = await handle.read(buffer, 0, count, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function detectFormat(path: string): Promise<RatingsFileFormat> {
+  const head = await firstBytes(path, 4);
+  if (head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
+    if (extname(path).toLowerCase() === '.xlsx') throw new Error(`${path}: an .xlsx workbook; save the sheet as ODS or CSV`);
+    return 'ods';
+  }
+  const extension = extname(path).toLowerCase();
+  if (extension === '.ods') throw new Error(`${path}: not an ODS workbook (not a zip file)`);
+  if (extension === '.xlsx' || extension === '.xls') throw new Error(`${path}: an Excel workbook; save the sheet as ODS or CSV`);
+  return 'csv';
+}
+
+/** The rows of `sheet` (`Locations` or `Providers`) of the file at `path`, streamed. */
+export async function openRatingsFile(path: string, sheet: Sheet): Promise<RatingsFile> {
+  const format = await detectFormat(path);
+  const size = (await stat(path)).size;
+  let done = 0;
+  let total = size;
+  const rows =
+    format === 'csv'
+      ? () => readCsvFile(path, { onBytes: (bytes) => (done = bytes) })
+      : () =>
+          readOdsFile(path, sheet, {
+            onBytes: (read, compressed) => {
+              done = read;
+              total = compressed;
+            },
+          });
+  return {
+    path,
+    format,
+    sheet,
+    progress: () => ({ done, total }),
+    [Symbol.asyncIterator]: () => rows()[Symbol.asyncIterator](),
+  };
+}

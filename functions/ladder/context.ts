@@ -1,0 +1,130 @@
+/**
+ * What the ladder's code needs, handed in: the same code runs on Lambda (system clock, AWS
+ * clients) and in the local runtime (virtual clock, clients pointed at loopback).
+ */
+import type { SESClient } from '@aws-sdk/client-ses';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { Clock } from '../lib/clock';
+import { officerById, type AppConfig } from '../lib/config';
+import type { Case, Contract, Location, Provider } from '../lib/model';
+import type { Store } from '../lib/store';
+import { sendEmail, type Email } from '../lib/mailer';
+import { NotFound } from '../lib/errors';
+import type { CaseFacts, Contact } from './letters';
+
+export interface LadderDeps {
+  store: Store;
+  config: AppConfig;
+  clock: Clock;
+  ses: SESClient;
+  sfn: SFNClient;
+  signingKey: Buffer;
+  stateMachineArn: string;
+  /** Pause between quick email retries; tests and the local runtime may shorten it. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface CaseContext {
+  record: Case;
+  location: Location | undefined;
+  provider: Provider | undefined;
+  contract: Contract | undefined;
+  officer: Contact;
+  facts: CaseFacts;
+}
+
+const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+export function longDate(value: Date | string): string {
+  return LONG_DATE.format(typeof value === 'string' ? new Date(value) : value);
+}
+
+export function ratingSummary(location: Location | undefined): string {
+  if (!location) return 'no CQC rating on record';
+  const order = ['Overall', 'Safe', 'Effective', 'Caring', 'Responsive', 'Well-led'];
+  const parts = order
+    .filter((domain) => location.ratings[domain])
+    .map((domain) => {
+      const entry = location.ratings[domain]!;
+      return `${domain}: ${entry.rating} (published ${longDate(entry.publicationDate)})`;
+    });
+  return parts.length ? parts.join('; ') : 'no CQC rating on record';
+}
+
+export function formatAddress(location: Location | undefined): string {
+  if (!location) return 'address not on record';
+  const { street, line2, city, postcode } = location.address;
+  return [street, line2, city, postcode].filter(Boolean).join(', ') || 'address not on record';
+}
+
+export function officerContact(deps: LadderDeps, officerId: string): Contact {
+  const officer = officerById(deps.config, officerId);
+  if (officer) return { name: officer.name, email: officer.email, phone: officer.phone };
+  return { name: 'the Quality Assurance team', email: deps.config.mail.qualityTeam };
+}
+
+export function boardChair(deps: LadderDeps): Contact {
+  const chair = deps.config.board.members.find((member) => member.id === deps.config.board.chair);
+  return chair ? { name: chair.name, email: chair.email } : { name: 'The Chair', email: deps.config.mail.qualityTeam };
+}
+
+export async function loadCase(deps: LadderDeps, caseId: string): Promise<CaseContext> {
+  const record = await deps.store.getCase(caseId);
+  if (!record) throw new NotFound(`Case ${caseId} does not exist`);
+  const [location, provider, contract] = await Promise.all([
+    deps.store.getLocation(record.locationId),
+    deps.store.getProvider(record.providerId),
+    record.contractId ? deps.store.contractForLocation(record.locationId) : Promise.resolve(undefined),
+  ]);
+  const officer = officerContact(deps, record.leadOfficer);
+  const facts: CaseFacts = {
+    caseId,
+    authorityName: deps.config.authority.name,
+    icbName: deps.config.authority.icbName,
+    providerName: provider?.name ?? record.providerId,
+    locationName: location?.name ?? record.locationId,
+    locationAddress: formatAddress(location),
+    locationId: record.locationId,
+    ratingSummary: ratingSummary(location),
+    officer,
+    today: longDate(deps.clock.now()),
+  };
+  return { record, location, provider, contract, officer, facts };
+}
+
+/** The provider's side: Registered Manager and Nominated Individual (from the contract). */
+export function providerRecipients(context: CaseContext): { registeredManager: string[]; nominatedIndividual: string[] } {
+  return {
+    registeredManager: context.contract ? [context.contract.registeredManager.email] : [],
+    nominatedIndividual: context.contract ? [context.contract.nominatedIndividual.email] : [],
+  };
+}
+
+export function boardEmails(deps: LadderDeps): string[] {
+  return deps.config.board.members.map((member) => member.email);
+}
+
+export function caseUrl(deps: LadderDeps, caseId: string): string {
+  return `${deps.config.authority.baseUrl}/cases/${encodeURIComponent(caseId)}`;
+}
+
+export async function send(deps: LadderDeps, email: Email): Promise<string> {
+  const to = email.to.filter(Boolean);
+  // A case with no contract on record has no provider contacts: the quality team gets it instead.
+  const recipients = to.length ? to : [deps.config.mail.qualityTeam];
+  return sendEmail(
+    {
+      ses: deps.ses,
+      store: deps.store,
+      clock: deps.clock,
+      sender: deps.config.mail.sender,
+      configurationSet: deps.config.mail.configurationSet,
+      sleep: deps.sleep,
+    },
+    { ...email, to: recipients },
+  );
+}
+
+export function nowIso(deps: LadderDeps): string {
+  return deps.clock.now().toISOString();
+}

@@ -1,0 +1,385 @@
+/**
+ * Every letter and email the product sends, written in our own words. Pure functions of the facts
+ * (provider, location, dates, deadlines, what is required, who to contact), each returning the
+ * subject, a plain-text body and an HTML body built from the same paragraphs, with every fact
+ * escaped in the HTML.
+ */
+import { html, raw, type SafeHtml } from '../lib/html';
+import type { ImprovementAction, Qim } from '../lib/model';
+
+export interface Letter {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Contact {
+  name: string;
+  email: string;
+  phone?: string;
+}
+
+/** The facts every letter about a case can draw on. */
+export interface CaseFacts {
+  caseId: string;
+  authorityName: string;
+  icbName: string;
+  providerName: string;
+  locationName: string;
+  locationAddress: string;
+  locationId: string;
+  /** e.g. "Overall: Requires improvement (published 1 October 2026); Safe: Inadequate (...)". */
+  ratingSummary: string;
+  officer: Contact;
+  /** Today's date, written out: "25 November 2026". */
+  today: string;
+}
+
+type Paragraph = string | { heading: string } | { list: string[] } | { link: string; label: string };
+
+function compose(subject: string, greeting: string, paragraphs: Paragraph[], signOff: string[]): Letter {
+  const textParts: string[] = [greeting, ''];
+  const htmlParts: SafeHtml[] = [html`<p>${greeting}</p>`];
+  for (const paragraph of paragraphs) {
+    if (typeof paragraph === 'string') {
+      textParts.push(paragraph, '');
+      htmlParts.push(html`<p>${paragraph}</p>`);
+    } else if ('heading' in paragraph) {
+      textParts.push(paragraph.heading.toUpperCase(), '');
+      htmlParts.push(html`<h2>${paragraph.heading}</h2>`);
+    } else if ('list' in paragraph) {
+      textParts.push(...paragraph.list.map((item) => `  - ${item}`), '');
+      htmlParts.push(html`<ul>${paragraph.list.map((item) => html`<li>${item}</li>`)}</ul>`);
+    } else {
+      textParts.push(`${paragraph.label}: ${paragraph.link}`, '');
+      htmlParts.push(html`<p><a href="${paragraph.link}">${paragraph.label}</a></p>`);
+    }
+  }
+  textParts.push(...signOff);
+  htmlParts.push(html`<p>${signOff.map((line, index) => (index === 0 ? html`${line}` : html`<br>${line}`))}</p>`);
+  return {
+    subject,
+    text: textParts.join('\n'),
+    html: html`<!doctype html><html lang="en"><body>${raw(htmlParts.map(String).join('\n'))}</body></html>`.value,
+  };
+}
+
+function signature(officer: Contact, authorityName: string): string[] {
+  return [
+    'Yours sincerely,',
+    officer.name,
+    `Quality Assurance, ${authorityName}`,
+    [officer.email, officer.phone].filter(Boolean).join(' · '),
+  ];
+}
+
+function whereAndWhat(facts: CaseFacts): string {
+  return `${facts.locationName}, ${facts.locationAddress} (CQC location ${facts.locationId}), run by ${facts.providerName}`;
+}
+
+// ---- to the provider ----------------------------------------------------------------------
+
+export function informalOutcomeConfirmation(facts: CaseFacts, outcome: 'noFurtherAction' | 'formalStage', note: string): Letter {
+  const next =
+    outcome === 'noFurtherAction'
+      ? 'We are satisfied with what you told us and are taking no further action. Your usual contract monitoring carries on as before.'
+      : 'We agreed that the concerns need the formal stage of our quality process. You will shortly receive a Formal Quality Improvement Notice, and we will arrange a Quality Improvement Meeting with you.';
+  return compose(
+    `Outcome of our informal discussion: ${facts.locationName}`,
+    'Dear Registered Manager,',
+    [
+      `Thank you for talking with us about the quality concerns we raised about ${whereAndWhat(facts)}. This email confirms in writing what we concluded.`,
+      ...(note ? [`What we discussed: ${note}`] : []),
+      next,
+      `If anything here does not match your understanding, please tell ${facts.officer.name} within five working days.`,
+    ],
+    signature(facts.officer, facts.authorityName),
+  );
+}
+
+export function qualityImprovementNotice(facts: CaseFacts): Letter {
+  return compose(
+    `Formal Quality Improvement Notice: ${facts.locationName}`,
+    'Dear Nominated Individual and Registered Manager,',
+    [
+      `${facts.authorityName} is placing ${whereAndWhat(facts)} under the formal stage of its Contract, Quality and Risk Management Policy, with effect from ${facts.today}.`,
+      `Why: the service is below the minimum standard we commission to, which is a CQC rating of Good overall and in each of the five key questions. Current ratings: ${facts.ratingSummary}.`,
+      { heading: 'What happens now' },
+      {
+        list: [
+          'Routine contract visits are suspended while the formal stage lasts; they resume when it ends.',
+          'We will invite you to a Quality Improvement Meeting, held at the service where possible. We expect the owner or a senior manager to attend with the Registered Manager.',
+          'Please bring, or be ready to agree, an improvement plan: each action with the person responsible and a date for completion.',
+          'After the meeting we will confirm our commissioning position: whether we suspend new placements, place with restrictions, or take no further action.',
+        ],
+      },
+      `If improvement is not made or not sustained, the service will be referred to the Commissioning & Quality Board, which can issue a rectification notice or a final warning.`,
+      `Your contact for this is ${facts.officer.name}.`,
+    ],
+    signature(facts.officer, facts.authorityName),
+  );
+}
+
+export function contractPerformanceNotice(facts: CaseFacts): Letter {
+  return compose(
+    `Contract Performance Notice (NHS-funded nursing care): ${facts.locationName}`,
+    'Dear Nominated Individual,',
+    [
+      `${facts.icbName} is issuing this Contract Performance Notice under the NHS care home contract for ${whereAndWhat(facts)}, alongside the council's Formal Quality Improvement Notice.`,
+      `The quality of care is below the standard the contract requires. Current CQC ratings: ${facts.ratingSummary}.`,
+      `The ICB's annual contract review continues as the contract requires. We will take part in the Quality Improvement Meeting and expect the improvement plan to cover nursing care.`,
+      `Please direct questions to ${facts.officer.name}, who coordinates the joint process.`,
+    ],
+    [`${facts.icbName}`, `on behalf of the joint quality process`],
+  );
+}
+
+export function qimInvitation(facts: CaseFacts, qim: Qim): Letter {
+  return compose(
+    `Invitation to a Quality Improvement Meeting: ${facts.locationName}`,
+    'Dear Registered Manager,',
+    [
+      `Following our conversation, I am confirming the Quality Improvement Meeting (QIM) for ${whereAndWhat(facts)}.`,
+      { list: [`Date: ${qim.date}`, `Time: ${qim.time}`, `Venue: ${qim.venue}`] },
+      `I will chair the meeting. We will go through the quality concerns, what lies behind them and how they affect the people you support, and agree how we can help you bring the service back up to standard. Please bring your action plan, or we can build it with you.`,
+      `The company owner or chief officer and the Nominated Individual should know about this meeting. We expect the owner or a senior manager to attend together with the Registered Manager.`,
+      `Also invited: ${qim.attendees.length ? qim.attendees.join(', ') : 'no one else at this stage'}.`,
+      `At the end of the meeting we will settle our commissioning position (suspending new placements, placing with restrictions, or no further action) and whether people using the service and their families should be told about the concerns.`,
+      `If improvements are not sustained after the meeting, the service will be referred to the Commissioning & Quality Board, which may issue a rectification notice or a final warning.`,
+    ],
+    signature(facts.officer, facts.authorityName),
+  );
+}
+
+const POSITION_WORDS = {
+  suspendNewPlacements: 'we will not make new placements with the service for now',
+  placeWithRestrictions: 'we will continue to place people, with restrictions',
+  noFurtherAction: 'we are not changing how we place people with the service',
+} as const;
+
+export function qimNotesAndActions(
+  facts: CaseFacts,
+  outcome: {
+    decision: 'resolved' | 'followUp' | 'referToBoard';
+    position?: keyof typeof POSITION_WORDS;
+    informServiceUsers: boolean;
+    actions: ImprovementAction[];
+    note: string;
+  },
+): Letter {
+  const decisionWords = {
+    resolved: 'The concerns are resolved. The formal stage ends and routine contract visits resume.',
+    followUp: 'We will hold a follow-up Quality Improvement Meeting to review progress against the plan.',
+    referToBoard: 'Because the concerns remain, the service is being referred to the Commissioning & Quality Board.',
+  }[outcome.decision];
+  return compose(
+    `Quality Improvement Meeting: notes and actions for ${facts.locationName}`,
+    'Dear Registered Manager,',
+    [
+      `These are the agreed notes and actions from the Quality Improvement Meeting about ${whereAndWhat(facts)}.`,
+      ...(outcome.note ? [`Summary: ${outcome.note}`] : []),
+      ...(outcome.position ? [`Commissioning position: ${POSITION_WORDS[outcome.position]}.`] : []),
+      outcome.informServiceUsers
+        ? 'We will write, with you, to the people using the service and their families so that everyone hears the same, accurate account.'
+        : 'We are not writing to people using the service and their families at this stage.',
+      { heading: 'Improvement plan' },
+      outcome.actions.length
+        ? { list: outcome.actions.map((action) => `${action.action} — ${action.owner}, by ${action.due}`) }
+        : 'No actions were recorded.',
+      decisionWords,
+    ],
+    signature(facts.officer, facts.authorityName),
+  );
+}
+
+export function serviceProviderDefault(facts: CaseFacts, actions: ImprovementAction[]): Letter {
+  return compose(
+    `Notice of service provider default: ${facts.locationName}`,
+    'Dear Nominated Individual,',
+    [
+      `Under our Contract, Quality and Risk Management Policy, a CQC rating below Good (or a whole-service safeguarding concern) is a service provider default. We are writing to tell you that ${whereAndWhat(facts)} is in default and has been referred to the joint Commissioning & Quality Board.`,
+      `Current ratings: ${facts.ratingSummary}.`,
+      { heading: 'Rectification required' },
+      actions.length
+        ? { list: actions.map((action) => `${action.action} — ${action.owner}, by ${action.due}`) }
+        : 'Complete the actions in your improvement plan by their agreed dates and evidence that the improvement is lasting.',
+      `The Board will decide what happens next. It may issue a rectification notice or a final warning; under a final warning you would have at most six months to evidence sustained improvement.`,
+      `Your contact remains ${facts.officer.name}.`,
+    ],
+    signature(facts.officer, facts.authorityName),
+  );
+}
+
+export function rectificationNotice(facts: CaseFacts, chair: Contact): Letter {
+  return compose(
+    `CONFIDENTIAL — Rectification notice: ${facts.providerName} (${facts.locationName})`,
+    'Dear Owner,',
+    [
+      `Given the CQC inspection outcomes below Good for ${whereAndWhat(facts)}, and the quality improvement work we have done with you, ${facts.authorityName} and ${facts.icbName} have jointly decided to issue this rectification notice. It reflects the failures of care described in the latest inspection report (${facts.ratingSummary}).`,
+      `We will measure progress at the next CQC inspection and expect it to show significant improvement. If sustainable improvement is not made, the Commissioning & Quality Board will consider the service again and may issue a Final Warning Notice. Under a final warning you would need to evidence sustained improvement, to a level the Board accepts, within six months at most; if you could not, the Board may find you in breach of contract and end it with a letter of termination.`,
+      `We will keep supporting you and your Registered Manager and keep monitoring progress through our usual quality improvement arrangements. The joint Contract, Quality and Risk Management Policy, which describes the Board, applies.`,
+      `Please confirm that you have received this letter by replying to ${facts.officer.email}.`,
+    ],
+    ['Yours sincerely,', chair.name, 'Chair, Commissioning & Quality Board'],
+  );
+}
+
+export function finalWarningNotice(facts: CaseFacts, chair: Contact, boardMeetingDate: string, deadline: string): Letter {
+  return compose(
+    `CONFIDENTIAL — Final Warning Notice: ${facts.providerName} (${facts.locationName})`,
+    'Dear Owner,',
+    [
+      `The Care Quality Commission's latest ratings for ${whereAndWhat(facts)} are: ${facts.ratingSummary}.`,
+      `At its meeting on ${boardMeetingDate}, the joint Commissioning & Quality Board of ${facts.authorityName} and ${facts.icbName} decided to issue this Final Warning Notice, because of how serious the failures of care are and the service's history of inspection outcomes.`,
+      `You must evidence sustained improvement, to a level the Board accepts, by ${deadline} at the latest (six months from the date of this notice). The Board may accept it sooner. If you cannot, the Board may notify you that you are in breach of contract and end the contract with a letter of termination.`,
+      `Depending on the size and nature of the service, we may ask you to a strategic meeting with senior managers to discuss the contract, what we expect and by when. We will keep supporting you and your staff and monitoring progress.`,
+      `Please confirm that you have received this letter by replying to ${facts.officer.email}.`,
+    ],
+    ['Yours sincerely,', chair.name, 'Chair, Commissioning & Quality Board'],
+  );
+}
+
+export function sustainabilityReviewNotice(facts: CaseFacts, reviewDate: string): Letter {
+  return compose(
+    `Improvement accepted — review on ${reviewDate}: ${facts.locationName}`,
+    'Dear Owner,',
+    [
+      `The Commissioning & Quality Board has accepted the evidence of improvement at ${whereAndWhat(facts)}. The service is no longer on the final warning route.`,
+      `To make sure the improvement lasts, the Board has set an automatic review for ${reviewDate}, six months from today. If the improvement has not been sustained by then, the Board will consider the service again.`,
+      `Thank you for the work you and your staff have done. ${facts.officer.name} remains your contact.`,
+    ],
+    signature(facts.officer, facts.authorityName),
+  );
+}
+
+export function letterOfTermination(facts: CaseFacts, chair: Contact): Letter {
+  return compose(
+    `CONFIDENTIAL — Letter of Termination: ${facts.providerName} (${facts.locationName})`,
+    'Dear Owner,',
+    [
+      `The Final Warning Notice for ${whereAndWhat(facts)} required you to evidence sustained improvement, to a level the Commissioning & Quality Board accepts, within six months. That has not happened.`,
+      `The Board has therefore decided that you are in breach of contract, and ${facts.authorityName} is ending its contract with you. We will make no new placements with the service from today.`,
+      `We will meet you to arrange an orderly end to the contract. We are writing to the people who use the service and their families to explain what is happening and how we will help them find other care. Anyone who chooses to stay with you may do so, as long as the service remains registered with the CQC and they understand what that means.`,
+      `Please contact ${facts.officer.name} to arrange the meeting.`,
+    ],
+    ['Yours sincerely,', chair.name, 'Chair, Commissioning & Quality Board'],
+  );
+}
+
+export function caseClosedNotice(facts: CaseFacts, why: string): Letter {
+  return compose(
+    `Quality process closed: ${facts.locationName}`,
+    'Dear Registered Manager,',
+    [
+      `The quality process about ${whereAndWhat(facts)} is now closed: ${why}`,
+      `Routine contract monitoring continues. Thank you for working with us. ${facts.officer.name} remains your contact.`,
+    ],
+    signature(facts.officer, facts.authorityName),
+  );
+}
+
+// ---- to people using the service and their families ---------------------------------------
+
+export function letterToServiceUsers(facts: CaseFacts, reason: 'concerns' | 'termination' | 'resolved'): Letter {
+  const body = {
+    concerns: [
+      `We want you to hear directly from us that we have concerns about the quality of care at ${facts.locationName}, and that we are working with ${facts.providerName} to put them right.`,
+      'Nothing changes for you today. If you have worries about your own care or that of someone close to you, please contact us: we will listen and help.',
+    ],
+    termination: [
+      `${facts.authorityName} is ending its contract with ${facts.providerName} for ${facts.locationName}, because the quality of care has not improved enough despite a long period of support.`,
+      'We will contact you personally to talk about what this means, and help you and your family choose and move to another service. Where someone cannot decide for themselves, we will hold a best-interests meeting with family, friends or an advocate.',
+      'If you choose to stay, you may, as long as the service remains registered with the CQC; we will make sure you understand what that means.',
+    ],
+    resolved: [
+      `We wrote to you earlier about concerns at ${facts.locationName}. We are glad to tell you that they have now been resolved.`,
+    ],
+  }[reason];
+  return compose(
+    `About the care at ${facts.locationName}`,
+    'Dear resident, family member or friend,',
+    [...body, `You can reach ${facts.officer.name} on ${facts.officer.phone || facts.officer.email}.`],
+    signature(facts.officer, facts.authorityName),
+  );
+}
+
+// ---- internal: officers, Board, safeguarding, administrator -------------------------------
+
+export interface DecisionLink {
+  label: string;
+  url: string;
+}
+
+export function decisionRequest(
+  facts: CaseFacts,
+  request: { step: string; asks: string; links: DecisionLink[]; dueBy: string; reminder: number; caseUrl: string },
+  addressee: string,
+): Letter {
+  const prefix = request.reminder > 0 ? `Reminder ${request.reminder}: ` : '';
+  return compose(
+    `${prefix}${request.step} — ${facts.locationName}`,
+    `Dear ${addressee},`,
+    [
+      `${whereAndWhat(facts)} needs you at step "${request.step}". ${request.asks}`,
+      request.reminder > 0
+        ? `This is reminder ${request.reminder}: nobody has answered yet. Please answer by ${request.dueBy}.`
+        : `Please answer by ${request.dueBy}.`,
+      `Current ratings: ${facts.ratingSummary}.`,
+      'Each link opens a confirmation page; nothing happens until you confirm there. Each link works once.',
+      ...request.links.map((link) => ({ link: link.url, label: link.label })),
+      { link: request.caseUrl, label: 'Open the case' },
+    ],
+    ['Care quality escalation', facts.authorityName],
+  );
+}
+
+export function boardPapers(
+  facts: CaseFacts,
+  papers: { reason: string; history: string[]; meeting?: string; plan: ImprovementAction[]; caseUrl: string },
+): Letter {
+  return compose(
+    `Board papers: ${facts.providerName} — ${facts.locationName}`,
+    'Dear Board member,',
+    [
+      `${whereAndWhat(facts)} is before the Commissioning & Quality Board: ${papers.reason}`,
+      papers.meeting
+        ? `It is listed for the meeting on ${papers.meeting}.`
+        : 'No scheduled meeting is at least seven days away: it will go to the next meeting, unless an urgent virtual decision is needed.',
+      { heading: 'Summary' },
+      { list: [`Current CQC ratings: ${facts.ratingSummary}`, `Lead officer: ${facts.officer.name}`, ...papers.history] },
+      { heading: 'Improvement plan' },
+      papers.plan.length ? { list: papers.plan.map((action) => `${action.action} — ${action.owner}, by ${action.due}`) } : 'No plan recorded.',
+      'Decisions are recorded on the Board page after a quorate meeting (or an urgent virtual decision).',
+      { link: papers.caseUrl, label: 'Open the case' },
+    ],
+    ['Care quality escalation', facts.authorityName],
+  );
+}
+
+export function safeguardingReferral(facts: CaseFacts, note: string, link: DecisionLink[], caseUrl: string): Letter {
+  return compose(
+    `Whole-service safeguarding concern: ${facts.locationName}`,
+    'Dear Safeguarding Adults team,',
+    [
+      `${facts.officer.name} has passed the quality case about ${whereAndWhat(facts)} to safeguarding as a whole-service concern.`,
+      ...(note ? [`Officer's note: ${note}`] : []),
+      'The quality process waits while safeguarding leads. When you are ready for it to resume where it left off, use the link below.',
+      ...link.map((item) => ({ link: item.url, label: item.label })),
+      { link: caseUrl, label: 'Open the case' },
+    ],
+    ['Care quality escalation', facts.authorityName],
+  );
+}
+
+export function stepFailureAlert(facts: CaseFacts, step: string, error: string, caseUrl: string): Letter {
+  return compose(
+    `Action needed: "${step}" failed — ${facts.locationName}`,
+    'Dear administrator,',
+    [
+      `The step "${step}" for ${whereAndWhat(facts)} failed after its retries: ${error}`,
+      'The case is waiting where it was; nothing has been lost. Fix the cause, then retry the step from the case page or the link that follows in a separate email.',
+      { link: caseUrl, label: 'Open the case' },
+    ],
+    ['Care quality escalation', facts.authorityName],
+  );
+}

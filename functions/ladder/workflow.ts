@@ -1,0 +1,644 @@
+/**
+ * The ladder's steps as the state machine calls them. Each action reads the case from DynamoDB,
+ * does its work (letters, contract, memo), writes the case and an audit event, and returns the
+ * execution's next state. The state machine only carries `{ caseId, stage, decision }`: the case
+ * record is the truth, so a case can be resumed from it.
+ */
+import { randomBytes } from 'node:crypto';
+import { StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { addCalendarMonths, addDays, addWorkingDays, isoDate, secondsUntil } from '../lib/clock';
+import { improvementActionSchema, qimSchema, COMMISSIONING_POSITIONS, STAGES, type Case, type MemoRag, type Stage } from '../lib/model';
+import { signLink } from '../lib/links';
+import { BadInput } from '../lib/errors';
+import { meetingForReferral } from '../lib/board-schedule';
+import * as letters from './letters';
+import {
+  boardChair,
+  boardEmails,
+  caseUrl,
+  loadCase,
+  longDate,
+  nowIso,
+  providerRecipients,
+  send,
+  type CaseContext,
+  type LadderDeps,
+} from './context';
+import { listMeetings } from './board';
+
+// ---- what crosses the boundary from the state machine ----------------------------------------
+
+export const decisionOutputSchema = z.object({
+  decision: z.string(),
+  step: z.string(),
+  by: z.string(),
+  at: z.string(),
+  note: z.string().default(''),
+  details: z.record(z.string(), z.unknown()).default({}),
+});
+export type DecisionOutput = z.infer<typeof decisionOutputSchema>;
+
+export const workflowStateSchema = z
+  .object({
+    caseId: z.string().min(1),
+    stage: z.string().optional(),
+    resumeAt: z.string().optional(),
+    decision: decisionOutputSchema.optional(),
+    failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  })
+  .passthrough();
+export type WorkflowState = z.infer<typeof workflowStateSchema>;
+
+const executionSchema = z.object({ id: z.string(), startTime: z.string(), stateMachineId: z.string() });
+
+const onTimeoutSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('remind'), every: z.enum(['response', 'board', 'inspection']) }),
+  z.object({ kind: z.literal('deadline'), deadline: z.enum(['finalWarning', 'review']), next: z.string() }),
+]);
+
+const waitFields = {
+  step: z.string(),
+  stage: z.string(),
+  assignee: z.enum(['leadOfficer', 'board', 'safeguarding', 'inspection', 'administrator']),
+  asks: z.string(),
+  allowedDecisions: z.array(z.string()).min(1),
+};
+
+export const workflowEventSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('prepareWait'), ...waitFields, onTimeout: onTimeoutSchema, state: workflowStateSchema, execution: executionSchema }),
+  z.object({
+    action: z.literal('requestDecision'),
+    ...waitFields,
+    onTimeout: onTimeoutSchema.optional(),
+    taskToken: z.string().min(1),
+    state: workflowStateSchema,
+    execution: executionSchema,
+  }),
+  z.object({ action: z.literal('noteReminderDue'), step: z.string(), state: workflowStateSchema, execution: executionSchema }),
+  z.object({ action: z.literal('recordFailure'), step: z.string(), state: workflowStateSchema, execution: executionSchema }),
+  z.object({
+    action: z.enum([
+      'confirmInformalOutcome',
+      'sendQualityImprovementNotice',
+      'sendQimInvitation',
+      'applyQimOutcome',
+      'reinstateContractVisits',
+      'referToBoard',
+      'sendRectificationNotice',
+      'reportInspectionToBoard',
+      'sendFinalWarningNotice',
+      'referFinalWarningDeadline',
+      'startSustainabilityReview',
+      'sendLetterOfTermination',
+      'transferToSafeguarding',
+      'returnFromSafeguarding',
+      'closeCase',
+      'continueAsNew',
+    ]),
+    state: workflowStateSchema,
+    execution: executionSchema,
+  }),
+]);
+export type WorkflowEvent = z.infer<typeof workflowEventSchema>;
+
+// ---- details an officer gives with a decision -------------------------------------------------
+
+export const qimArrangementSchema = qimSchema.extend({
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD'),
+  time: z.string().regex(/^\d{2}:\d{2}$/, 'a time as HH:MM'),
+  venue: z.string().min(1).max(300),
+  attendees: z.array(z.string().min(1).max(200)).max(30),
+});
+
+export const qimOutcomeSchema = z.object({
+  position: z.enum(COMMISSIONING_POSITIONS),
+  informServiceUsers: z.boolean(),
+  actions: z.array(improvementActionSchema).max(50),
+});
+
+// ---- helpers -----------------------------------------------------------------------------------
+
+function next(record: Case, decision?: DecisionOutput, extra: Partial<WorkflowState> = {}): WorkflowState {
+  return { caseId: record.caseId, stage: record.stage, ...(decision ? { decision } : {}), ...extra };
+}
+
+function requireDecision(state: WorkflowState): DecisionOutput {
+  if (!state.decision) throw new BadInput(`Case ${state.caseId}: this step needs a recorded decision and none was given`);
+  return state.decision;
+}
+
+function asStage(value: string): Stage {
+  return (STAGES as readonly string[]).includes(value) ? (value as Stage) : 'informal';
+}
+
+async function audit(deps: LadderDeps, caseId: string, action: string, detail: Record<string, unknown> = {}, actor = 'workflow'): Promise<void> {
+  await deps.store.appendAudit({ caseId, at: nowIso(deps), actor, action, detail });
+}
+
+function memoAfter(position: Case['commissioningPosition'], previous: Case['memo'], at: string): Case['memo'] {
+  const rag: MemoRag | undefined =
+    position === 'suspendNewPlacements'
+      ? 'RED'
+      : position === 'placeWithRestrictions'
+        ? 'AMBER'
+        : previous && previous.rag !== 'GREEN'
+          ? 'GREEN'
+          : previous?.rag;
+  if (!rag) return undefined;
+  return rag === previous?.rag ? previous : { rag, addedAt: at };
+}
+
+// ---- the steps ---------------------------------------------------------------------------------
+
+/** Sets the case on its waiting step and works out how long to wait before a reminder or deadline. */
+async function prepareWait(deps: LadderDeps, event: Extract<WorkflowEvent, { action: 'prepareWait' }>) {
+  const now = deps.clock.now();
+  const { policy } = deps.config;
+  const current = await deps.store.getCase(event.state.caseId);
+  if (!current) throw new BadInput(`Case ${event.state.caseId} does not exist`);
+  let until: Date;
+  if (event.onTimeout.kind === 'remind') {
+    until =
+      event.onTimeout.every === 'response'
+        ? addWorkingDays(now, policy.responseWorkingDays)
+        : addDays(now, event.onTimeout.every === 'board' ? policy.boardReminderDays : policy.inspectionCheckDays);
+  } else {
+    const deadline = current.deadlines[event.onTimeout.deadline];
+    if (!deadline) throw new BadInput(`Case ${current.caseId} has no ${event.onTimeout.deadline} deadline on record`);
+    until = new Date(deadline);
+  }
+  const timeoutSeconds = secondsUntil(now, until);
+  const startedAt = new Date(event.execution.startTime).getTime();
+  const age = now.getTime() - startedAt;
+  const limit = policy.continueAsNewAfterDays * 86_400_000;
+  const continueAsNew = age > 86_400_000 && age + timeoutSeconds * 1000 > limit;
+  const sameStep = current.waitingOn?.step === event.step;
+  await deps.store.updateCase(
+    current.caseId,
+    (record) => ({
+      ...record,
+      stage: event.stage === 'failure' ? record.stage : asStage(event.stage),
+      stageEnteredAt: record.stage === event.stage ? record.stageEnteredAt : now.toISOString(),
+      waitingOn: {
+        step: event.step,
+        who: event.assignee,
+        since: sameStep && record.waitingOn ? record.waitingOn.since : now.toISOString(),
+        reminders: sameStep && record.waitingOn ? record.waitingOn.reminders : 0,
+      },
+      deadlines: { ...record.deadlines, ...(event.onTimeout.kind === 'remind' ? { response: until.toISOString() } : {}) },
+    }),
+    now.toISOString(),
+  );
+  return { timeoutSeconds, continueAsNew };
+}
+
+function assigneeId(context: CaseContext, assignee: z.infer<typeof waitFields.assignee>): string {
+  return assignee === 'leadOfficer' ? context.record.leadOfficer : assignee;
+}
+
+/** Stores the pending task with its token, supersedes older ones, and asks the right people. */
+async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, { action: 'requestDecision' }>) {
+  const now = deps.clock.now();
+  const context = await loadCase(deps, event.state.caseId);
+  const taskId = randomBytes(12).toString('base64url');
+  const assignee = assigneeId(context, event.assignee);
+  const expiresAt = addDays(now, deps.config.policy.linkExpiryDays);
+  for (const task of await deps.store.listTasks(context.record.caseId)) {
+    if (task.status === 'pending') {
+      await deps.store.transitionTask(task.taskId, 'pending', { status: 'superseded', closedAt: now.toISOString() });
+    }
+  }
+  await deps.store.putTask({
+    taskId,
+    caseId: context.record.caseId,
+    step: event.step,
+    assignee,
+    allowedDecisions: event.allowedDecisions,
+    taskToken: event.taskToken,
+    status: 'pending',
+    createdAt: now.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+  });
+  const record = await deps.store.updateCase(context.record.caseId, (current) => ({ ...current, pendingTaskId: taskId }), now.toISOString());
+  await audit(deps, record.caseId, 'decision requested', { step: event.step, assignee, allowedDecisions: event.allowedDecisions, taskId });
+
+  const reminder = record.waitingOn?.step === event.step ? record.waitingOn.reminders : 0;
+  const dueBy = record.deadlines.response ? longDate(record.deadlines.response) : longDate(expiresAt);
+  const links = (officer: string, decisions: string[]) =>
+    decisions.map((decision) => ({
+      label: DECISION_LABELS[decision] ?? decision,
+      url: deps.config.authority.baseUrl + signLink(deps.signingKey, { taskId, officer, decision, expiresAt }),
+    }));
+  const url = caseUrl(deps, record.caseId);
+
+  switch (event.assignee) {
+    case 'leadOfficer':
+    case 'administrator': {
+      const to = event.assignee === 'leadOfficer' ? context.officer.email : deps.config.mail.administrator;
+      const letter = letters.decisionRequest(
+        context.facts,
+        { step: event.step, asks: event.asks, links: links(assignee, event.allowedDecisions), dueBy, reminder, caseUrl: url },
+        event.assignee === 'leadOfficer' ? context.officer.name : 'administrator',
+      );
+      await send(deps, { caseId: record.caseId, kind: reminder ? 'reminder' : 'decisionRequest', to: [to], ...letter });
+      break;
+    }
+    case 'safeguarding': {
+      const note = record.caseId && context.record.returnStage ? `The case left the ${context.record.returnStage} stage.` : '';
+      const letter = letters.safeguardingReferral(context.facts, note, links('safeguarding', event.allowedDecisions), url);
+      await send(deps, { caseId: record.caseId, kind: reminder ? 'reminder' : 'safeguardingReferral', to: [deps.config.mail.safeguardingTeam], cc: [context.officer.email], ...letter });
+      break;
+    }
+    case 'board': {
+      const meetings = await listMeetings(deps);
+      const upcoming = meetings.filter((meeting) => meeting.status === 'scheduled').map((meeting) => meeting.date);
+      const meeting = meetingForReferral(upcoming, isoDate(now), deps.config.board.papersDaysBefore);
+      await deps.store.updateCase(record.caseId, (current) => ({ ...current, deadlines: { ...current.deadlines, boardMeeting: meeting } }), now.toISOString());
+      const letter = letters.boardPapers(context.facts, {
+        reason: `${event.asks}${reminder ? ` (reminder ${reminder}: still awaiting a decision)` : ''}`,
+        history: boardHistory(record),
+        meeting: meeting ? longDate(meeting) : undefined,
+        plan: record.improvementPlan,
+        caseUrl: url,
+      });
+      await send(deps, { caseId: record.caseId, kind: reminder ? 'reminder' : 'boardPapers', to: boardEmails(deps), ...letter });
+      break;
+    }
+    case 'inspection': {
+      // Ingestion answers this step; the lead officer hears only when a check-in falls due.
+      if (reminder > 0) {
+        const letter = letters.decisionRequest(
+          context.facts,
+          { step: event.step, asks: `${event.asks} No new inspection has been published yet.`, links: links(record.leadOfficer, ['safeguarding']), dueBy, reminder, caseUrl: url },
+          context.officer.name,
+        );
+        await send(deps, { caseId: record.caseId, kind: 'reminder', to: [context.officer.email], ...letter });
+      }
+      break;
+    }
+  }
+  return { taskId };
+}
+
+function boardHistory(record: Case): string[] {
+  return [
+    `Case opened ${longDate(record.openedAt)}: ${record.trigger}`,
+    `Quality Improvement Meetings held: ${record.qimCount}`,
+    ...(record.commissioningPosition ? [`Commissioning position: ${record.commissioningPosition}`] : []),
+    ...(record.finalWarningIssuedAt ? [`Final warning issued ${longDate(record.finalWarningIssuedAt)}`] : []),
+    ...(record.deadlines.finalWarning ? [`Final warning deadline ${longDate(record.deadlines.finalWarning)}`] : []),
+    ...(record.lastInspection ? [`Latest inspection: ${record.lastInspection.belowGood ? 'below Good' : 'Good or better'} (${longDate(record.lastInspection.at)})`] : []),
+  ];
+}
+
+export const DECISION_LABELS: Record<string, string> = {
+  noFurtherAction: 'No further action: close the case',
+  formalStage: 'Move to the formal stage',
+  approve: 'Approve and send the notice',
+  arranged: 'Record the meeting arrangements and send the invitation',
+  resolved: 'Resolved: reinstate contract visits and close',
+  followUp: 'Hold a follow-up QIM',
+  referToBoard: 'Refer to the Commissioning & Quality Board',
+  safeguarding: 'Pass to safeguarding (whole-service concern)',
+  returnToQualityProcess: 'Return the case to the quality process',
+  notSustained: 'Improvement has not lasted: back to the Board',
+  sustained: 'Improvement sustained: close the case',
+  retry: 'Retry the failed step',
+  rectificationNotice: 'Issue a rectification notice',
+  finalWarning: 'Issue a final warning',
+  backToQualityProcess: 'Back to the quality process',
+  close: 'Close the case',
+  terminate: 'Terminate the contract',
+  improvementAccepted: 'Accept the improvement',
+  ratedGood: 'Next inspection rated Good',
+  ratedBelowGood: 'Next inspection rated below Good',
+};
+
+async function noteReminderDue(deps: LadderDeps, event: Extract<WorkflowEvent, { action: 'noteReminderDue' }>): Promise<WorkflowState> {
+  const now = nowIso(deps);
+  const current = await deps.store.getCase(event.state.caseId);
+  if (current?.pendingTaskId) {
+    await deps.store.transitionTask(current.pendingTaskId, 'pending', { status: 'timedOut', closedAt: now });
+  }
+  const record = await deps.store.updateCase(
+    event.state.caseId,
+    (value) => ({
+      ...value,
+      waitingOn: value.waitingOn ? { ...value.waitingOn, reminders: value.waitingOn.reminders + 1 } : value.waitingOn,
+    }),
+    now,
+  );
+  await audit(deps, record.caseId, 'reminder due', { step: event.step, reminders: record.waitingOn?.reminders ?? 1 });
+  return next(record);
+}
+
+async function recordFailure(deps: LadderDeps, event: Extract<WorkflowEvent, { action: 'recordFailure' }>): Promise<WorkflowState> {
+  const now = nowIso(deps);
+  const error = [event.state.failure?.Error, event.state.failure?.Cause].filter(Boolean).join(': ') || 'unknown error';
+  const record = await deps.store.updateCase(event.state.caseId, (value) => ({ ...value, lastFailure: { at: now, step: event.step, error } }), now);
+  await audit(deps, record.caseId, 'step failed', { step: event.step, error });
+  const context = await loadCase(deps, record.caseId);
+  try {
+    const letter = letters.stepFailureAlert(context.facts, event.step, error, caseUrl(deps, record.caseId));
+    await send(deps, { caseId: record.caseId, kind: 'failureAlert', to: [deps.config.mail.administrator], cc: [context.officer.email], ...letter });
+  } catch (alertError) {
+    // The alert can fail for the same reason as the step (SES down): the case page still shows it.
+    await audit(deps, record.caseId, 'failure alert not sent', { error: (alertError as Error).message });
+  }
+  return next(record);
+}
+
+type ActionEvent = Exclude<WorkflowEvent, { action: 'prepareWait' | 'requestDecision' | 'noteReminderDue' | 'recordFailure' }>;
+type Action = (deps: LadderDeps, context: CaseContext, state: WorkflowState, event: ActionEvent) => Promise<WorkflowState>;
+
+const ACTIONS: Record<ActionEvent['action'], Action> = {
+  async confirmInformalOutcome(deps, context, state) {
+    const decision = requireDecision(state);
+    const outcome = decision.decision === 'formalStage' ? 'formalStage' : 'noFurtherAction';
+    const recipients = providerRecipients(context);
+    const letter = letters.informalOutcomeConfirmation(context.facts, outcome, decision.note);
+    await send(deps, { caseId: context.record.caseId, kind: 'informalOutcome', to: recipients.registeredManager, cc: [...recipients.nominatedIndividual, context.officer.email], ...letter });
+    const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, outcome: outcome === 'noFurtherAction' ? 'No further action after informal contact' : value.outcome }), nowIso(deps));
+    await audit(deps, record.caseId, 'informal outcome confirmed to provider', { outcome });
+    return next(record, decision);
+  },
+
+  async sendQualityImprovementNotice(deps, context) {
+    const recipients = providerRecipients(context);
+    const notice = letters.qualityImprovementNotice(context.facts);
+    await send(deps, { caseId: context.record.caseId, kind: 'qualityImprovementNotice', to: [...recipients.nominatedIndividual, ...recipients.registeredManager], cc: [deps.config.mail.qualityTeam], ...notice });
+    if (context.contract?.nhsFundedNursing) {
+      const performance = letters.contractPerformanceNotice(context.facts);
+      await send(deps, { caseId: context.record.caseId, kind: 'contractPerformanceNotice', to: recipients.nominatedIndividual, cc: [...recipients.registeredManager, deps.config.mail.qualityTeam], ...performance });
+    }
+    if (context.contract) {
+      await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'suspended' }));
+    }
+    const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, stage: 'formal' }), nowIso(deps));
+    await audit(deps, record.caseId, 'formal quality improvement notice sent; contract visits suspended', { contractPerformanceNotice: Boolean(context.contract?.nhsFundedNursing) });
+    return next(record);
+  },
+
+  async sendQimInvitation(deps, context, state) {
+    const decision = requireDecision(state);
+    const qim = qimArrangementSchema.parse(decision.details.qim ?? decision.details);
+    const recipients = providerRecipients(context);
+    const letter = letters.qimInvitation(context.facts, qim);
+    await send(deps, { caseId: context.record.caseId, kind: 'qimInvitation', to: recipients.registeredManager, cc: [...recipients.nominatedIndividual, context.officer.email], ...letter });
+    const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, stage: 'qim', qim, qimCount: value.qimCount + 1 }), nowIso(deps));
+    await audit(deps, record.caseId, 'QIM invitation sent', { ...qim });
+    return next(record);
+  },
+
+  async applyQimOutcome(deps, context, state) {
+    const decision = requireDecision(state);
+    const outcome = qimOutcomeSchema.parse(decision.details);
+    const now = nowIso(deps);
+    const record = await deps.store.updateCase(
+      context.record.caseId,
+      (value) => ({
+        ...value,
+        commissioningPosition: outcome.position,
+        memo: memoAfter(outcome.position, value.memo, now),
+        serviceUsersInformed: value.serviceUsersInformed || outcome.informServiceUsers,
+        improvementPlan: outcome.actions,
+      }),
+      now,
+    );
+    const recipients = providerRecipients(context);
+    const notes = letters.qimNotesAndActions(context.facts, {
+      decision: decision.decision as 'resolved' | 'followUp' | 'referToBoard',
+      position: outcome.position,
+      informServiceUsers: outcome.informServiceUsers,
+      actions: outcome.actions,
+      note: decision.note,
+    });
+    await send(deps, { caseId: record.caseId, kind: 'qimNotes', to: recipients.registeredManager, cc: [...recipients.nominatedIndividual, context.officer.email], ...notes });
+    if (outcome.informServiceUsers && context.contract?.serviceUsersContact) {
+      const letter = letters.letterToServiceUsers(context.facts, 'concerns');
+      await send(deps, { caseId: record.caseId, kind: 'letterToServiceUsers', to: [context.contract.serviceUsersContact.email], ...letter });
+    }
+    await audit(deps, record.caseId, 'QIM outcome applied', { decision: decision.decision, position: outcome.position, memo: record.memo?.rag, actions: outcome.actions.length });
+    return next(record, decision);
+  },
+
+  async reinstateContractVisits(deps, context, state) {
+    if (context.contract) {
+      await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'scheduled' }));
+    }
+    const now = nowIso(deps);
+    const record = await deps.store.updateCase(
+      context.record.caseId,
+      (value) => ({ ...value, commissioningPosition: 'noFurtherAction', memo: memoAfter('noFurtherAction', value.memo, now), outcome: 'Resolved at the Quality Improvement Meeting' }),
+      now,
+    );
+    if (record.serviceUsersInformed && context.contract?.serviceUsersContact) {
+      const letter = letters.letterToServiceUsers(context.facts, 'resolved');
+      await send(deps, { caseId: record.caseId, kind: 'letterToServiceUsers', to: [context.contract.serviceUsersContact.email], ...letter });
+    }
+    await audit(deps, record.caseId, 'contract visits reinstated', {});
+    return next(record, state.decision);
+  },
+
+  async referToBoard(deps, context) {
+    const recipients = providerRecipients(context);
+    const letter = letters.serviceProviderDefault(context.facts, context.record.improvementPlan);
+    await send(deps, { caseId: context.record.caseId, kind: 'serviceProviderDefault', to: recipients.nominatedIndividual, cc: [...recipients.registeredManager, context.officer.email], ...letter });
+    const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, stage: 'board' }), nowIso(deps));
+    await audit(deps, record.caseId, 'referred to the Board; provider notified of default', {});
+    return next(record);
+  },
+
+  async sendRectificationNotice(deps, context, state) {
+    const recipients = providerRecipients(context);
+    const letter = letters.rectificationNotice(context.facts, boardChair(deps));
+    await send(deps, { caseId: context.record.caseId, kind: 'rectificationNotice', to: recipients.nominatedIndividual, cc: [...recipients.registeredManager, ...boardEmails(deps)], ...letter });
+    const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, stage: 'rectification' }), nowIso(deps));
+    await audit(deps, record.caseId, 'rectification notice sent on behalf of the chair', { decidedBy: state.decision?.by });
+    return next(record);
+  },
+
+  async reportInspectionToBoard(deps, context, state) {
+    const decision = requireDecision(state);
+    const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, stage: 'board' }), nowIso(deps));
+    await audit(deps, record.caseId, 'next inspection reported to the Board', { result: decision.decision });
+    return next(record);
+  },
+
+  async sendFinalWarningNotice(deps, context, state) {
+    const now = deps.clock.now();
+    const deadline = addCalendarMonths(now, deps.config.policy.finalWarningMonths);
+    const recipients = providerRecipients(context);
+    const meetingDate = state.decision?.at ? longDate(state.decision.at) : longDate(now);
+    const letter = letters.finalWarningNotice(context.facts, boardChair(deps), meetingDate, longDate(deadline));
+    await send(deps, {
+      caseId: context.record.caseId,
+      kind: 'finalWarningNotice',
+      to: recipients.nominatedIndividual,
+      cc: [deps.config.mail.procurementTeam, ...boardEmails(deps), ...recipients.registeredManager],
+      ...letter,
+    });
+    const record = await deps.store.updateCase(
+      context.record.caseId,
+      (value) => ({ ...value, stage: 'finalWarning', finalWarningIssuedAt: now.toISOString(), deadlines: { ...value.deadlines, finalWarning: deadline.toISOString() } }),
+      now.toISOString(),
+    );
+    await audit(deps, record.caseId, 'final warning notice sent', { deadline: deadline.toISOString() });
+    return next(record);
+  },
+
+  async referFinalWarningDeadline(deps, context) {
+    const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, stage: 'finalDecision' }), nowIso(deps));
+    await audit(deps, record.caseId, 'final warning deadline reached: referred to the Board for its final decision', { deadline: record.deadlines.finalWarning });
+    return next(record);
+  },
+
+  async startSustainabilityReview(deps, context) {
+    const now = deps.clock.now();
+    const review = addCalendarMonths(now, deps.config.policy.reviewMonths);
+    const recipients = providerRecipients(context);
+    const letter = letters.sustainabilityReviewNotice(context.facts, longDate(review));
+    await send(deps, { caseId: context.record.caseId, kind: 'sustainabilityReview', to: recipients.nominatedIndividual, cc: recipients.registeredManager, ...letter });
+    const record = await deps.store.updateCase(
+      context.record.caseId,
+      (value) => ({ ...value, stage: 'review', deadlines: { ...value.deadlines, review: review.toISOString() } }),
+      now.toISOString(),
+    );
+    await audit(deps, record.caseId, 'improvement accepted; sustainability review scheduled', { review: review.toISOString() });
+    return next(record);
+  },
+
+  async sendLetterOfTermination(deps, context) {
+    const now = nowIso(deps);
+    const recipients = providerRecipients(context);
+    const letter = letters.letterOfTermination(context.facts, boardChair(deps));
+    await send(deps, {
+      caseId: context.record.caseId,
+      kind: 'letterOfTermination',
+      to: recipients.nominatedIndividual,
+      cc: [...recipients.registeredManager, deps.config.mail.procurementTeam, ...boardEmails(deps)],
+      ...letter,
+    });
+    if (context.contract?.serviceUsersContact) {
+      const families = letters.letterToServiceUsers(context.facts, 'termination');
+      await send(deps, { caseId: context.record.caseId, kind: 'letterToServiceUsers', to: [context.contract.serviceUsersContact.email], ...families });
+    }
+    if (context.contract) {
+      await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, status: 'terminated', placementsStopped: true }));
+    }
+    const record = await deps.store.updateCase(
+      context.record.caseId,
+      (value) => ({
+        ...value,
+        stage: 'termination',
+        commissioningPosition: 'suspendNewPlacements',
+        memo: memoAfter('suspendNewPlacements', value.memo, now),
+        outcome: 'Contract terminated',
+      }),
+      now,
+    );
+    await audit(deps, record.caseId, 'letter of termination sent; placements stopped; contract terminated', {});
+    return next(record);
+  },
+
+  async transferToSafeguarding(deps, context, state) {
+    const decision = requireDecision(state);
+    const record = await deps.store.updateCase(
+      context.record.caseId,
+      (value) => ({ ...value, returnStage: value.stage, returnStep: decision.step, stage: 'safeguarding' }),
+      nowIso(deps),
+    );
+    await audit(deps, record.caseId, 'passed to safeguarding', { from: record.returnStage, step: decision.step, note: decision.note });
+    return next(record);
+  },
+
+  async returnFromSafeguarding(deps, context) {
+    const back = context.record.returnStage ?? 'informal';
+    const step = context.record.returnStep;
+    const record = await deps.store.updateCase(
+      context.record.caseId,
+      (value) => ({ ...value, stage: back, returnStage: undefined, returnStep: undefined }),
+      nowIso(deps),
+    );
+    await audit(deps, record.caseId, 'returned from safeguarding', { stage: back, step });
+    return { caseId: record.caseId, stage: back, ...(step ? { resumeAt: step } : {}) };
+  },
+
+  async closeCase(deps, context, state) {
+    const now = nowIso(deps);
+    const terminated = context.record.stage === 'termination';
+    if (!terminated && context.contract?.contractVisits === 'suspended') {
+      await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'scheduled' }));
+    }
+    const record = await deps.store.updateCase(
+      context.record.caseId,
+      (value) => ({
+        ...value,
+        status: 'closed',
+        stage: 'closed',
+        closedAt: now,
+        outcome: value.outcome ?? (state.decision ? `Closed: ${DECISION_LABELS[state.decision.decision] ?? state.decision.decision}` : 'Closed'),
+        memo: terminated ? value.memo : memoAfter('noFurtherAction', value.memo, now),
+        waitingOn: undefined,
+        pendingTaskId: undefined,
+      }),
+      now,
+    );
+    await deps.store.unlockLocation(record.locationId, record.caseId);
+    if (!terminated) {
+      const recipients = providerRecipients(context);
+      const letter = letters.caseClosedNotice(context.facts, record.outcome ?? 'the concerns have been addressed.');
+      await send(deps, { caseId: record.caseId, kind: 'caseClosed', to: recipients.registeredManager, cc: [...recipients.nominatedIndividual, context.officer.email], ...letter });
+    }
+    await audit(deps, record.caseId, 'case closed', { outcome: record.outcome });
+    return next(record);
+  },
+
+  async continueAsNew(deps, context, _state, event) {
+    const step = context.record.waitingOn?.step;
+    const generation = context.record.generation + 1;
+    const name = `${context.record.caseId}-g${generation}`;
+    const input = JSON.stringify({ caseId: context.record.caseId, stage: context.record.stage, ...(step ? { resumeAt: step } : {}) });
+    let executionArn: string | undefined;
+    try {
+      const started = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: event.execution.stateMachineId, name, input }));
+      executionArn = started.executionArn;
+    } catch (error) {
+      // A retry after a crash finds the execution already started: that one carries on.
+      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+      executionArn = event.execution.stateMachineId.replace(':stateMachine:', ':execution:') + `:${name}`;
+    }
+    const now = nowIso(deps);
+    const record = await deps.store.updateCase(
+      context.record.caseId,
+      (value) => ({
+        ...value,
+        generation,
+        executions: value.executions.some((item) => item.executionArn === executionArn)
+          ? value.executions
+          : [...value.executions, { executionArn: executionArn!, startedAt: now }],
+      }),
+      now,
+    );
+    await audit(deps, record.caseId, 'continued as a new execution', { from: event.execution.id, to: executionArn, step });
+    return next(record);
+  },
+};
+
+export async function runWorkflowStep(deps: LadderDeps, event: WorkflowEvent): Promise<unknown> {
+  switch (event.action) {
+    case 'prepareWait':
+      return prepareWait(deps, event);
+    case 'requestDecision':
+      return requestDecision(deps, event);
+    case 'noteReminderDue':
+      return noteReminderDue(deps, event);
+    case 'recordFailure':
+      return recordFailure(deps, event);
+    default: {
+      const context = await loadCase(deps, event.state.caseId);
+      return ACTIONS[event.action](deps, context, event.state, event as ActionEvent);
+    }
+  }
+}

@@ -1,0 +1,421 @@
+/**
+ * The product's records in DynamoDB: cases, pending tasks, the audit trail, emails, locations,
+ * providers, contracts, Board meetings. Single-item conditional writes only (no transactions:
+ * the local stand-in has none, and none are needed): a case carries a version, a pending task
+ * moves out of `pending` exactly once, an audit event is written only where none exists.
+ */
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { z } from 'zod';
+import {
+  auditEventSchema,
+  caseSchema,
+  contractSchema,
+  emailRecordSchema,
+  locationSchema,
+  pendingTaskSchema,
+  providerSchema,
+  type AuditEvent,
+  type Case,
+  type Contract,
+  type EmailRecord,
+  type Location,
+  type PendingTask,
+  type Provider,
+} from './model';
+import { keys, TABLE_KEYS } from './table';
+import { sealEvent } from './audit-chain';
+
+export class ConcurrentUpdate extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConcurrentUpdate';
+  }
+}
+
+/** Something stored does not match its schema: say which item, never guess. */
+export class CorruptItem extends Error {
+  constructor(key: { pk: string; sk: string }, issues: string) {
+    super(`Stored item ${key.pk} / ${key.sk} is not valid: ${issues}`);
+    this.name = 'CorruptItem';
+  }
+}
+
+export interface AuditDraft {
+  caseId: string;
+  at: string;
+  actor: string;
+  action: string;
+  detail?: Record<string, unknown>;
+  source?: string;
+}
+
+const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
+
+function strip<T extends Record<string, unknown>>(item: T): Omit<T, 'pk' | 'sk' | 'gsi1pk' | 'gsi1sk'> {
+  const copy: Record<string, unknown> = { ...item };
+  for (const field of KEY_FIELDS) delete copy[field];
+  return copy as Omit<T, 'pk' | 'sk' | 'gsi1pk' | 'gsi1sk'>;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+export class Store {
+  constructor(
+    readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  private parse<S extends z.ZodTypeAny>(schema: S, item: Record<string, unknown>): z.infer<S> {
+    const result = schema.safeParse(strip(item));
+    if (!result.success) {
+      throw new CorruptItem(
+        { pk: String(item.pk), sk: String(item.sk) },
+        result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+      );
+    }
+    return result.data;
+  }
+
+  private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return Item;
+  }
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({ TableName: this.tableName, ...input, ExclusiveStartKey: start }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private queryIndex(partition: string, beginsWith?: string): Promise<Record<string, unknown>[]> {
+    const { gsi1 } = TABLE_KEYS;
+    return this.queryAll({
+      IndexName: gsi1.name,
+      KeyConditionExpression: beginsWith ? '#p = :p AND begins_with(#s, :s)' : '#p = :p',
+      ExpressionAttributeNames: beginsWith ? { '#p': gsi1.partitionKey, '#s': gsi1.sortKey } : { '#p': gsi1.partitionKey },
+      ExpressionAttributeValues: beginsWith ? { ':p': partition, ':s': beginsWith } : { ':p': partition },
+    });
+  }
+
+  // ---- cases -------------------------------------------------------------------------------
+
+  async getCase(caseId: string): Promise<Case | undefined> {
+    const item = await this.get(keys.case(caseId));
+    return item ? this.parse(caseSchema, item) : undefined;
+  }
+
+  async listCases(): Promise<Case[]> {
+    const items = await this.queryIndex('CASES');
+    return items.map((item) => this.parse(caseSchema, item));
+  }
+
+  /** Writes a new case; refuses if one with that id exists. */
+  async createCase(record: Case): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.case(record.caseId), gsi1pk: 'CASES', gsi1sk: `${record.openedAt}#${record.caseId}`, ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Optimistic update: re-reads and re-applies `change` when someone else wrote in between. */
+  async updateCase(caseId: string, change: (current: Case) => Case, now: string): Promise<Case> {
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const current = await this.getCase(caseId);
+      if (!current) throw new Error(`Case ${caseId} does not exist`);
+      const next: Case = { ...change(structuredClone(current)), version: current.version + 1, updatedAt: now };
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.case(caseId), gsi1pk: 'CASES', gsi1sk: `${next.openedAt}#${caseId}`, ...next },
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': current.version },
+          }),
+        );
+        return next;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    throw new ConcurrentUpdate(`Case ${caseId} kept changing while being updated`);
+  }
+
+  /** One open case per location: the lock names it. Returns the case id holding the lock. */
+  async lockLocation(locationId: string, caseId: string): Promise<string> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.openCaseLock(locationId), locationId, caseId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return caseId;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const held = await this.get(keys.openCaseLock(locationId));
+      return String(held?.caseId ?? caseId);
+    }
+  }
+
+  async openCaseFor(locationId: string): Promise<string | undefined> {
+    const held = await this.get(keys.openCaseLock(locationId));
+    return held ? String(held.caseId) : undefined;
+  }
+
+  async unlockLocation(locationId: string, caseId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.openCaseLock(locationId),
+          ConditionExpression: 'caseId = :c',
+          ExpressionAttributeValues: { ':c': caseId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  // ---- pending tasks -----------------------------------------------------------------------
+
+  async putTask(task: PendingTask): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.task(task.taskId), gsi1pk: `CASE#${task.caseId}`, gsi1sk: `TASK#${task.createdAt}#${task.taskId}`, ...task },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getTask(taskId: string): Promise<PendingTask | undefined> {
+    const item = await this.get(keys.task(taskId));
+    return item ? this.parse(pendingTaskSchema, item) : undefined;
+  }
+
+  async listTasks(caseId: string): Promise<PendingTask[]> {
+    const items = await this.queryIndex(`CASE#${caseId}`, 'TASK#');
+    return items.map((item) => this.parse(pendingTaskSchema, item));
+  }
+
+  /**
+   * Moves a task out of `from` exactly once: of two simultaneous attempts, one wins (true) and
+   * the other is told it lost (false).
+   */
+  async transitionTask(
+    taskId: string,
+    from: PendingTask['status'],
+    to: Partial<PendingTask> & { status: PendingTask['status'] },
+  ): Promise<boolean> {
+    const current = await this.getTask(taskId);
+    if (!current || current.status !== from) return false;
+    const next: PendingTask = { ...current, ...to };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.task(taskId), gsi1pk: `CASE#${next.caseId}`, gsi1sk: `TASK#${next.createdAt}#${taskId}`, ...next },
+          ConditionExpression: '#s = :from',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':from': from },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  // ---- audit trail -------------------------------------------------------------------------
+
+  async lastAuditEvent(caseId: string): Promise<AuditEvent | undefined> {
+    const { Items } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :e)',
+        ExpressionAttributeValues: { ':p': `CASE#${caseId}`, ':e': 'EVENT#' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = Items?.[0];
+    return item ? this.parse(auditEventSchema, item) : undefined;
+  }
+
+  /** Appends to the case's hash chain; never overwrites (a racing writer retries on the next seq). */
+  async appendAudit(draft: AuditDraft): Promise<AuditEvent> {
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const previous = await this.lastAuditEvent(draft.caseId);
+      const event = sealEvent(previous, { ...draft, detail: draft.detail ?? {} });
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.auditEvent(draft.caseId, event.seq), ...event },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return event;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    throw new ConcurrentUpdate(`Audit trail of case ${draft.caseId} is too busy`);
+  }
+
+  async listAudit(caseId: string): Promise<AuditEvent[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :e)',
+      ExpressionAttributeValues: { ':p': `CASE#${caseId}`, ':e': 'EVENT#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => this.parse(auditEventSchema, item));
+  }
+
+  // ---- emails ------------------------------------------------------------------------------
+
+  async recordEmail(record: EmailRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.email(record.caseId, record.at, record.messageId), gsi1pk: 'EMAILS', gsi1sk: `${record.at}#${record.messageId}`, ...record },
+      }),
+    );
+  }
+
+  async listEmails(caseId: string): Promise<EmailRecord[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :e)',
+      ExpressionAttributeValues: { ':p': `CASE#${caseId}`, ':e': 'EMAIL#' },
+    });
+    return items.map((item) => this.parse(emailRecordSchema, item));
+  }
+
+  // ---- locations, providers, contracts -------------------------------------------------------
+
+  async getLocation(locationId: string): Promise<Location | undefined> {
+    const item = await this.get(keys.location(locationId));
+    return item ? this.parse(locationSchema, item) : undefined;
+  }
+
+  async putLocation(location: Location): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.location(location.locationId), gsi1pk: `PROVIDER#${location.providerId}`, gsi1sk: `LOCATION#${location.locationId}`, ...location },
+      }),
+    );
+  }
+
+  async listProviderLocations(providerId: string): Promise<Location[]> {
+    const items = await this.queryIndex(`PROVIDER#${providerId}`, 'LOCATION#');
+    return items.map((item) => this.parse(locationSchema, item));
+  }
+
+  async getProvider(providerId: string): Promise<Provider | undefined> {
+    const item = await this.get(keys.provider(providerId));
+    return item ? this.parse(providerSchema, item) : undefined;
+  }
+
+  async putProvider(provider: Provider): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.provider(provider.providerId), gsi1pk: 'PROVIDERS', gsi1sk: provider.name, ...provider },
+      }),
+    );
+  }
+
+  async listProviders(): Promise<Provider[]> {
+    const items = await this.queryIndex('PROVIDERS');
+    return items.map((item) => this.parse(providerSchema, item));
+  }
+
+  async putContract(contract: Contract): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.contract(contract.contractId), gsi1pk: 'CONTRACTS', gsi1sk: contract.locationId, ...contract },
+      }),
+    );
+  }
+
+  async listContracts(): Promise<Contract[]> {
+    const items = await this.queryIndex('CONTRACTS');
+    return items.map((item) => this.parse(contractSchema, item));
+  }
+
+  async contractForLocation(locationId: string): Promise<Contract | undefined> {
+    const items = await this.queryAll({
+      IndexName: TABLE_KEYS.gsi1.name,
+      KeyConditionExpression: '#p = :p AND #s = :s',
+      ExpressionAttributeNames: { '#p': TABLE_KEYS.gsi1.partitionKey, '#s': TABLE_KEYS.gsi1.sortKey },
+      ExpressionAttributeValues: { ':p': 'CONTRACTS', ':s': locationId },
+    });
+    const contracts = items.map((item) => this.parse(contractSchema, item));
+    return contracts.find((contract) => contract.status === 'active') ?? contracts[0];
+  }
+
+  async updateContract(contractId: string, change: (current: Contract) => Contract): Promise<Contract> {
+    const item = await this.get(keys.contract(contractId));
+    if (!item) throw new Error(`Contract ${contractId} does not exist`);
+    const next = change(this.parse(contractSchema, item));
+    await this.putContract(next);
+    return next;
+  }
+
+  /** Raw items for a generic record type (Board meetings, ingest runs): parsed by their owners. */
+  async getRaw(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+    const item = await this.get(key);
+    return item ? strip(item) : undefined;
+  }
+
+  async putRaw(key: { pk: string; sk: string }, index: { gsi1pk: string; gsi1sk: string } | undefined, body: Record<string, unknown>, condition?: 'new'): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, ...(index ?? {}), ...body },
+          ...(condition === 'new' ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async listRaw(partition: string): Promise<Record<string, unknown>[]> {
+    return (await this.queryIndex(partition)).map((item) => strip(item));
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The escalation workflow on AWS: the Standard state machine built from the one definition in
+ * `workflows/` (the same string the local runtime executes, substituted the same way), with its
+ * execution log group, X-Ray tracing, alarms, and a role that may invoke the workflow-step
+ * function and nothing else.
+ *
+ * Functions that call back into the workflow (StartExecution, SendTaskSuccess...) are granted on
+ * `EscalationWorkflow.reference()`: the ARN built from the fixed state machine name. That breaks
+ * the cycle "state machine needs the function's ARN, the function's policy needs the state
+ * machine's ARN" without widening any permission.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { SUBSTITUTION_KEYS, escalationDefinitionString } from '../workflows/escalation';
+import { acknowledge, acknowledgeWildcards } from './nag';
+
+export type SubstitutionKey = (typeof SUBSTITUTION_KEYS)[number];
+
+export interface EscalationWorkflowProps {
+  /** The state machine's name, fixed so its ARN can be known before it exists. */
+  readonly stateMachineName: string;
+  /** The function behind every Lambda task in the definition (`${WorkflowStepFunctionArn}`). */
+  readonly workflowStepFunction: lambda.IFunction;
+  /**
+   * The ASL definition with `${...}` placeholders.
+   * @default escalationDefinitionString() from workflows/
+   */
+  readonly definition?: string;
+  /**
+   * How long execution logs (which include execution data) are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Where the alarms notify.
+   * @default - alarms without actions (visible in the console only)
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+}
+
+export class EscalationWorkflow extends Construct {
+  /**
+   * The workflow as seen from a function that calls it: an ARN built from the name, with the
+   * state machine's grant methods (grantStartExecution, grantTaskResponse, grantExecution).
+   */
+  public static reference(scope: Construct, id: string, stateMachineName: string): sfn.IStateMachine {
+    return sfn.StateMachine.fromStateMachineName(scope, id, stateMachineName);
+  }
+
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.LogGroup;
+  public readonly failedAlarm: cloudwatch.Alarm;
+  public readonly timedOutAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: EscalationWorkflowProps) {
+    super(scope, id);
+    const definition = props.definition ?? escalationDefinitionString();
+    const substitutions: Record<SubstitutionKey, string> = {
+      WorkflowStepFunctionArn: props.workflowStepFunction.functionArn,
+    };
+    assertEverySubstitutionProvided(definition, substitutions);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      // Under /aws/vendedlogs/ so Step Functions need not grow the account's CloudWatch Logs
+      // resource policy for each state machine (it has a size limit).
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(definition),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    // The definition is a string, so CDK cannot infer what it calls: grant exactly that function
+    // (and its versions, `:*`, should the definition ever name a qualified ARN).
+    props.workflowStepFunction.grantInvoke(this.stateMachine);
+    acknowledgeWildcards(
+      this.stateMachine.role,
+      [`${props.workflowStepFunction.functionArn}:*`],
+      'Versions and aliases of the workflow-step function only (grantInvoke), so a definition naming a ' +
+        'qualified ARN keeps working; no other function can be invoked.',
+    );
+    acknowledge(
+      this.stateMachine.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Only what CDK adds for execution logging (logs:CreateLogDelivery and the other CloudWatch Logs delivery ' +
+        'actions) and for X-Ray tracing: neither service supports resource-level permissions for these actions. ' +
+        'A test checks nothing else on this role uses Resource *.',
+    );
+
+    const period = Duration.minutes(5);
+    this.failedAlarm = this.alarm('ExecutionsFailedAlarm', 'An escalation execution failed', this.stateMachine.metricFailed({ period }));
+    this.timedOutAlarm = this.alarm(
+      'ExecutionsTimedOutAlarm',
+      'An escalation execution timed out',
+      this.stateMachine.metricTimedOut({ period }),
+    );
+    if (props.alarmAction) {
+      for (const alarm of [this.failedAlarm, this.timedOutAlarm]) alarm.addAlarmAction(props.alarmAction);
+    }
+  }
+
+  private alarm(id: string, description: string, metric: cloudwatch.IMetric): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
+
+/** A placeholder left unsubstituted would deploy a machine whose tasks call `${...}`: fail synth instead. */
+function assertEverySubstitutionProvided(definition: string, substitutions: Record<string, string>): void {
+  const used = new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1]));
+  const missing = [...used].filter((name) => name !== undefined && !(name in substitutions));
+  if (missing.length > 0) {
+    throw new Error(`The workflow definition uses placeholders with no substitution: ${missing.join(', ')}`);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * How ratings reach the ratings-import function on AWS:
+ *
+ * - a file (CQC's ratings export, ODS or CSV) put in the ratings bucket — by the council's IT or
+ *   through the admin upload endpoint — is announced by S3 to EventBridge, and a rule invokes the
+ *   function with `{ "source": "ratings-file", "bucket", "key", "versionId", "size" }`;
+ * - once a day EventBridge Scheduler invokes it with `{ "source": "cqc-changes" }` to pull CQC's
+ *   changes feed.
+ *
+ * S3 → EventBridge is enabled on the bucket itself (a CloudFormation property), rather than with an
+ * S3 notification to Lambda, which CDK can only wire through a custom-resource Lambda of its own
+ * (with a managed policy and `s3:PutBucketNotification` on `*`). The rule also gives retries and a
+ * payload shaped by us, the same shape for both triggers.
+ */
+import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { acknowledgeWildcards } from './nag';
+
+/** The daily pull's payload, exactly. */
+export const CQC_CHANGES_INPUT = { source: 'cqc-changes' } as const;
+/** Where the admin endpoint puts uploaded files (any other prefix is ingested too). */
+export const UPLOAD_PREFIX = 'uploads/';
+
+export interface RatingsIntakeProps {
+  /** The function that ingests. */
+  readonly importFunction: lambda.IFunction;
+  /**
+   * When the changes feed is pulled, London time.
+   * @default 06:00 every day
+   */
+  readonly dailyAt?: { readonly hour: number; readonly minute: number };
+  /**
+   * Ratings files are kept this long (they show what each ingest read).
+   * @default Duration.days(730)
+   */
+  readonly fileRetention?: Duration;
+}
+
+export class RatingsIntake extends Construct {
+  public readonly bucket: s3.Bucket;
+  /** Receives the ratings bucket's server access logs. */
+  public readonly accessLogsBucket: s3.Bucket;
+  public readonly fileCreatedRule: events.Rule;
+  public readonly dailySchedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: RatingsIntakeProps) {
+    super(scope, id);
+    const secure = {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    } as const;
+
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      ...secure,
+      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365) }],
+    });
+    this.bucket = new s3.Bucket(this, 'Ratings', {
+      ...secure,
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'ratings/',
+      lifecycleRules: [
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(90) },
+        { id: 'expire-files', expiration: props.fileRetention ?? Duration.days(730) },
+      ],
+    });
+    // S3 → EventBridge, as a property of the bucket (see the module comment for why not the L2 switch).
+    (this.bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+
+    this.fileCreatedRule = new events.Rule(this, 'FileCreated', {
+      description: 'A ratings file was put in the ratings bucket: ingest it',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [this.bucket.bucketName] } },
+      },
+      targets: [
+        new targets.LambdaFunction(props.importFunction, {
+          event: events.RuleTargetInput.fromObject({
+            source: 'ratings-file',
+            bucket: events.EventField.fromPath('$.detail.bucket.name'),
+            key: events.EventField.fromPath('$.detail.object.key'),
+            versionId: events.EventField.fromPath('$.detail.object.version-id'),
+            size: events.EventField.fromPath('$.detail.object.size'),
+          }),
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+
+    const scheduleRole = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Lets EventBridge Scheduler invoke the ratings-import function',
+    });
+    acknowledgeWildcards(
+      scheduleRole,
+      [`${props.importFunction.functionArn}:*`],
+      'Versions and aliases of the ratings-import function only (grantInvoke); nothing else can be invoked.',
+    );
+    const at = props.dailyAt ?? { hour: 6, minute: 0 };
+    this.dailySchedule = new scheduler.Schedule(this, 'DailyCqcChanges', {
+      description: "Pull CQC's changes feed once a day",
+      schedule: scheduler.ScheduleExpression.cron({
+        hour: String(at.hour),
+        minute: String(at.minute),
+        timeZone: TimeZone.EUROPE_LONDON,
+      }),
+      target: new schedulerTargets.LambdaInvoke(props.importFunction, {
+        role: scheduleRole,
+        input: scheduler.ScheduleTargetInput.fromObject(CQC_CHANGES_INPUT),
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(6),
+      }),
+    });
+  }
+}

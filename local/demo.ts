@@ -1,0 +1,122 @@
+/**
+ * The demo a newcomer meets on first start: a few providers, locations and contracts in the
+ * fictional Westshire, and a small ratings file on CQC's real Locations header. Ingesting it opens
+ * cases on its own (one Inadequate home goes straight to the formal stage), so there is mail to
+ * read and links to click within seconds.
+ */
+import type { Contract } from '../functions/lib/model';
+
+export const LOCATIONS_HEADER = [
+  'Location ID', 'Location ODS Code', 'Location Name', 'Care Home?', 'Location Type',
+  'Location Primary Inspection Category', 'Location Street Address', 'Location Address Line 2',
+  'Location City', 'Location Post Code', 'Location Local Authority', 'Location Region', 'Location NHS Region',
+  'Location ONSPD CCG Code', 'Location ONSPD CCG', 'Location Commissioning CCG Code',
+  'Location Commissioning CCG Name', 'Service / Population Group', 'Domain', 'Latest Rating',
+  'Publication Date', 'Report Type', 'Inherited Rating (Y/N)', 'URL', 'Provider ID', 'Provider Name', 'Brand ID', 'Brand Name',
+];
+
+interface DemoLocation {
+  locationId: string;
+  name: string;
+  careHome: boolean;
+  category: string;
+  street: string;
+  city: string;
+  postcode: string;
+  providerId: string;
+  providerName: string;
+  /** Overall, Safe, Effective, Caring, Responsive, Well-led. */
+  ratings: [string, string, string, string, string, string];
+  published: string;
+  contract: Pick<Contract, 'serviceType' | 'area' | 'nhsFundedNursing' | 'relationshipHolder' | 'placements'> & { manager: string; nominated: string };
+}
+
+const G = 'Good';
+const RI = 'Requires improvement';
+const I = 'Inadequate';
+
+export const DEMO_LOCATIONS: DemoLocation[] = [
+  {
+    locationId: '1-1000000001', name: 'Meadowbank House', careHome: true, category: 'Residential social care',
+    street: '12 Mill Lane', city: 'Westbury', postcode: 'WS1 4AB', providerId: '1-900000001', providerName: 'Hawthorn Care Group Ltd',
+    ratings: [RI, RI, G, G, G, RI], published: '02/10/2026',
+    contract: { serviceType: 'RC', area: 'Westbury', nhsFundedNursing: false, relationshipHolder: 'aisha-khan', placements: 24, manager: 'Ruth Dale', nominated: 'Peter Hale' },
+  },
+  {
+    locationId: '1-1000000002', name: 'Oakfield Nursing Home', careHome: true, category: 'Nursing homes',
+    street: '3 Church Road', city: 'Kingsmoor', postcode: 'WS4 2CD', providerId: '1-900000001', providerName: 'Hawthorn Care Group Ltd',
+    ratings: [I, I, RI, G, RI, I], published: '16/10/2026',
+    contract: { serviceType: 'NC', area: 'Kingsmoor', nhsFundedNursing: true, relationshipHolder: 'tom-reid', placements: 31, manager: 'Dev Patel', nominated: 'Peter Hale' },
+  },
+  {
+    locationId: '1-1000000003', name: 'Riverside Lodge', careHome: true, category: 'Residential social care',
+    street: '40 Quay Street', city: 'Westbury', postcode: 'WS1 9EF', providerId: '1-900000002', providerName: 'Bluebell Homes Ltd',
+    ratings: [G, G, G, G, G, G], published: '11/06/2026',
+    contract: { serviceType: 'SRC', area: 'Westbury', nhsFundedNursing: false, relationshipHolder: 'aisha-khan', placements: 12, manager: 'Maria Santos', nominated: 'Lewis Grant' },
+  },
+  {
+    locationId: '1-1000000004', name: 'Westshire Homecare', careHome: false, category: 'Community based adult social care services',
+    street: 'Unit 5, Enterprise Park', city: 'Ashcombe', postcode: 'WS7 1GH', providerId: '1-900000003', providerName: 'Westshire Homecare Services Ltd',
+    ratings: [G, G, RI, G, G, G], published: '21/09/2026',
+    contract: { serviceType: 'DCA', area: 'Ashcombe', nhsFundedNursing: false, relationshipHolder: 'grace-owen', placements: 85, manager: 'Sam Okafor', nominated: 'Helen Price' },
+  },
+  {
+    locationId: '1-1000000005', name: 'Willow Court', careHome: true, category: 'Residential social care',
+    street: '8 Station Road', city: 'Ashcombe', postcode: 'WS7 3JK', providerId: '1-900000002', providerName: 'Bluebell Homes Ltd',
+    ratings: [G, G, G, 'Outstanding', G, G], published: '30/04/2026',
+    contract: { serviceType: 'RC', area: 'Ashcombe', nhsFundedNursing: false, relationshipHolder: 'tom-reid', placements: 18, manager: 'Joy Adams', nominated: 'Lewis Grant' },
+  },
+];
+
+const DOMAINS = ['Overall', 'Safe', 'Effective', 'Caring', 'Responsive', 'Well-led'];
+
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** The demo's ratings as CQC publishes them: one row per location and domain, real header. */
+export function demoRatingsCsv(locations: DemoLocation[] = DEMO_LOCATIONS): string {
+  const rows = [LOCATIONS_HEADER.map(csvCell).join(',')];
+  for (const location of locations) {
+    location.ratings.forEach((rating, index) => {
+      rows.push(
+        [
+          location.locationId, '', location.name, location.careHome ? 'Y' : 'N', 'Social Care Org', location.category,
+          location.street, '', location.city, location.postcode, 'Westshire', 'South West', 'South West',
+          'E38000001', 'NHS Westshire', 'E38000001', 'NHS Westshire', 'Overall', DOMAINS[index]!, rating,
+          location.published, 'Location', 'N', `https://www.cqc.org.uk/location/${location.locationId}`,
+          location.providerId, location.providerName, '-', '-',
+        ]
+          .map(csvCell)
+          .join(','),
+      );
+    });
+  }
+  return rows.join('\r\n');
+}
+
+function email(name: string, domain: string): string {
+  return `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@${domain}`;
+}
+
+export function demoContracts(locations: DemoLocation[] = DEMO_LOCATIONS): Contract[] {
+  return locations.map((location, index) => {
+    const domain = `${location.providerName.toLowerCase().replace(/ (ltd|limited)$/, '').replace(/[^a-z]+/g, '-')}.example.co.uk`;
+    return {
+      contractId: `WS-C-${String(index + 1).padStart(4, '0')}`,
+      locationId: location.locationId,
+      providerId: location.providerId,
+      serviceType: location.contract.serviceType,
+      area: location.contract.area,
+      nhsFundedNursing: location.contract.nhsFundedNursing,
+      status: 'active',
+      contractVisits: 'scheduled',
+      relationshipHolder: location.contract.relationshipHolder,
+      registeredManager: { name: location.contract.manager, email: email(location.contract.manager, domain) },
+      nominatedIndividual: { name: location.contract.nominated, email: email(location.contract.nominated, domain) },
+      serviceUsersContact: { name: `Residents and families of ${location.name}`, email: `families.${location.locationId}@${domain}` },
+      placements: location.contract.placements,
+      placementsStopped: false,
+    };
+  });
+}

@@ -1,0 +1,181 @@
+/**
+ * The local HTTP server. Every product route goes through the very Lambda handler API Gateway
+ * invokes (the request becomes an API Gateway v2 event). A few routes exist only here: static
+ * assets, the virtual clock, the mail sink's pages and a login that sets the session cookie.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import type { HttpDeps } from '../functions/http-api/app';
+import type { VirtualClock } from './clock';
+import { parseDuration } from './clock';
+import type { LocalStepFunctions } from './sfn/engine';
+import type { LocalSes } from './ses';
+import { mailPage, mailMessagePage, loginPage } from './local-pages';
+import { tokenMatches } from './auth';
+
+export interface LocalHttp {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+export interface LocalHttpOptions {
+  port?: number;
+  handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  local: { clock: VirtualClock; engine: LocalStepFunctions; ses: LocalSes; adminToken: string; deps: HttpDeps };
+}
+
+const MAX_BODY_BYTES = 50 * 1024 * 1024;
+const ROOT = new URL('..', import.meta.url).pathname;
+const ASSETS: Record<string, { file: string; type: string }> = {
+  '/assets/govuk-frontend.min.css': { file: 'node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css', type: 'text/css' },
+  '/assets/app.css': { file: 'functions/web/app.css', type: 'text/css' },
+};
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function toEvent(req: IncomingMessage, url: URL, body: Buffer): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = value;
+  const binary = !/^(text\/|application\/(json|x-www-form-urlencoded))/.test(headers['content-type'] ?? 'text/plain');
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers: binary ? { ...headers, 'x-body-encoding': 'base64' } : headers,
+    queryStringParameters: query,
+    body: body.length ? body.toString(binary ? 'base64' : 'utf8') : undefined,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: 'local',
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomBytes(8).toString('hex'),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+  };
+}
+
+const advanceSchema = z.union([z.object({ by: z.string().min(1).max(40) }), z.object({ to: z.string().datetime() })]);
+
+function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, JSON.stringify(value), { 'content-type': 'application/json', 'cache-control': 'no-store' });
+}
+
+export async function startHttpServer(options: LocalHttpOptions): Promise<LocalHttp> {
+  const { local } = options;
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      let body: Buffer;
+      try {
+        body = await readBody(req);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return json(res, 413, { error: 'PayloadTooLarge', message: `Bodies are limited to ${MAX_BODY_BYTES} bytes` });
+        throw error;
+      }
+      const asset = ASSETS[url.pathname];
+      if (asset) {
+        return send(res, 200, await readFile(join(ROOT, asset.file)), { 'content-type': asset.type, 'cache-control': 'max-age=3600' });
+      }
+      if (url.pathname.startsWith('/assets/')) {
+        // Fonts and images that govuk-frontend's CSS refers to.
+        const relative = normalize(url.pathname.slice('/assets/'.length));
+        if (relative.startsWith('..') || !/^(fonts|images)\/[\w.-]+$/.test(relative)) return json(res, 404, { error: 'NotFound' });
+        try {
+          const file = await readFile(join(ROOT, 'node_modules/govuk-frontend/dist/govuk/assets', relative));
+          const type = relative.endsWith('.woff2') ? 'font/woff2' : relative.endsWith('.woff') ? 'font/woff' : relative.endsWith('.svg') ? 'image/svg+xml' : 'image/png';
+          return send(res, 200, file, { 'content-type': type, 'cache-control': 'max-age=86400' });
+        } catch {
+          return json(res, 404, { error: 'NotFound' });
+        }
+      }
+      const user = local.deps.authenticate({ method: req.method ?? 'GET', path: url.pathname, rawQuery: '', query: {}, headers: req.headers as Record<string, string>, body: '', sourceIp: '' });
+      if (url.pathname === '/login') {
+        const token = req.method === 'POST' ? new URLSearchParams(body.toString('utf8')).get('token') ?? '' : url.searchParams.get('token') ?? '';
+        if (tokenMatches(token, local.adminToken)) {
+          return send(res, 303, '', { location: '/cases', 'set-cookie': `session=${token}; HttpOnly; SameSite=Strict; Path=/` });
+        }
+        return send(res, token ? 401 : 200, loginPage(Boolean(token)), { 'content-type': 'text/html; charset=utf-8' });
+      }
+      if (url.pathname === '/local/clock') {
+        if (req.method === 'GET') return json(res, 200, { now: local.clock.now().toISOString(), offsetMs: local.clock.offsetMs() });
+        if (!user) return json(res, 401, { error: 'Unauthorised', message: 'Moving the clock needs the admin token' });
+        let parsed: z.infer<typeof advanceSchema>;
+        try {
+          parsed = advanceSchema.parse(JSON.parse(body.toString('utf8') || '{}'));
+        } catch {
+          return json(res, 400, { error: 'BadInput', message: 'Send {"by": "6 months"} or {"to": "<ISO timestamp>"}' });
+        }
+        try {
+          const target = 'by' in parsed ? parseDuration(parsed.by)(local.clock.now()) : new Date(parsed.to);
+          if (target.getTime() < local.clock.now().getTime()) return json(res, 400, { error: 'BadInput', message: 'The clock only moves forward' });
+          await local.clock.advanceTo(target);
+        } catch (error) {
+          return json(res, 400, { error: 'BadInput', message: (error as Error).message });
+        }
+        await local.engine.whenIdle();
+        return json(res, 200, { now: local.clock.now().toISOString(), offsetMs: local.clock.offsetMs() });
+      }
+      if (url.pathname === '/mail' && req.method === 'GET') {
+        return send(res, 200, mailPage(local.ses.emails()), { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      }
+      const message = /^\/mail\/([\w.-]{1,200})$/.exec(url.pathname);
+      if (message && req.method === 'GET') {
+        const email = local.ses.emails().find((item) => item.messageId === message[1]);
+        if (!email) return send(res, 404, 'No such email', { 'content-type': 'text/plain' });
+        return send(res, 200, mailMessagePage(email), { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      }
+      const result = await options.handler(toEvent(req, url, body));
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+      send(res, result.statusCode ?? 200, result.body ?? '', headers);
+    })().catch((error: unknown) => {
+      console.error('Local HTTP server error', error);
+      if (!res.headersSent) json(res, 500, { error: 'InternalError' });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,1239 @@
+/**
+ * A local AWS Step Functions (Standard) engine: interprets JSONPath ASL on a virtual clock, keeps
+ * the history AWS would, and persists every execution so a restarted engine resumes it (same task
+ * token, same absolute timeouts). It answers with the @aws-sdk/client-sfn output shapes and throws
+ * errors named as AWS names them; `server.ts` puts the AWS JSON protocol in front of it.
+ *
+ * Each running execution is an async "flow" over a persisted cursor (state, input, phase, retry
+ * counts, pending token or wake time). Parallel/Map branches are child flows with their own
+ * cursors. Flows only ever park on the clock or on a task token, which is what `whenIdle` watches.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type {
+  CreateStateMachineOutput,
+  DescribeExecutionOutput,
+  DescribeStateMachineOutput,
+  ExecutionListItem,
+  ExecutionStatus,
+  HistoryEvent,
+  HistoryEventType,
+  StartExecutionOutput,
+  StateMachineListItem,
+  StopExecutionOutput,
+} from '@aws-sdk/client-sfn';
+import { writeFileAtomic, type SchedulingClock, type TimerHandle } from '../clock';
+import {
+  applyInputPath,
+  applyOutputPath,
+  applyResultPath,
+  errorMatches,
+  evaluateExpression,
+  readPath,
+  resolveTemplate,
+  runtimeError,
+  StatesError,
+  type Json,
+  type JsonObject,
+  type MapState,
+  type ParallelState,
+  type Retrier,
+  type State,
+  type StateMachineDefinition,
+  type StatesBlock,
+  type TaskState,
+  type WaitState,
+} from './asl';
+import { chooseNext } from './choice';
+
+export type LambdaInvoker = (functionName: string, payload: unknown) => Promise<unknown>;
+
+/** An SDK output type with the fields this engine always fills made non-optional. */
+export type Defined<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
+export type ExecutionDescription = Defined<DescribeExecutionOutput, 'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate' | 'input'>;
+export type ExecutionSummary = Defined<ExecutionListItem, 'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate'>;
+export type StateMachineDescription = Defined<
+  DescribeStateMachineOutput,
+  'stateMachineArn' | 'name' | 'status' | 'definition' | 'roleArn' | 'type' | 'creationDate'
+>;
+export type StateMachineSummary = Defined<StateMachineListItem, 'stateMachineArn' | 'name' | 'type' | 'creationDate'>;
+
+// ---------------------------------------------------------------------------------------------
+// API errors, named exactly as AWS names them (the server sends `name` as `__type`).
+
+export class SfnApiError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+export class ExecutionDoesNotExist extends SfnApiError {}
+export class StateMachineDoesNotExist extends SfnApiError {}
+export class ExecutionAlreadyExists extends SfnApiError {}
+export class InvalidToken extends SfnApiError {}
+export class TaskTimedOut extends SfnApiError {}
+export class TaskDoesNotExist extends SfnApiError {}
+export class InvalidExecutionInput extends SfnApiError {}
+export class InvalidOutput extends SfnApiError {}
+export class InvalidName extends SfnApiError {}
+export class InvalidArn extends SfnApiError {}
+export class InvalidDefinition extends SfnApiError {}
+export class ValidationException extends SfnApiError {}
+
+// ---------------------------------------------------------------------------------------------
+// Persisted shapes. Times are epoch milliseconds on the engine's (virtual) clock.
+
+const PAYLOAD_LIMIT = 262_144; // 256 KiB, for inputs, outputs and state data
+const EXECUTION_LIMIT_MS = 365 * 86_400_000; // a Standard execution lives at most a year
+const DEFAULT_PAGE = 100;
+
+interface StateMachineRecord {
+  name: string;
+  arn: string;
+  definition: string;
+  roleArn: string;
+  creationDate: number;
+}
+
+/** A callback task in flight: enough to wait for the same token after a restart. */
+interface TaskProgress {
+  token?: string;
+  submitted: boolean;
+  timeoutAt?: number;
+  heartbeatSeconds?: number;
+  heartbeatAt?: number;
+}
+
+interface Cursor {
+  state: string;
+  /** The state's raw input, before InputPath. */
+  input: Json;
+  phase: 'enter' | 'run' | 'wait' | 'retry' | 'task' | 'branches';
+  enteredAt?: number;
+  enteredEventId?: number;
+  retries?: Record<string, number>;
+  retryCount?: number;
+  until?: number;
+  task?: TaskProgress;
+  branches?: Branch[];
+}
+
+interface Branch {
+  cursor: Cursor;
+  started?: boolean;
+  done?: boolean;
+  output?: Json;
+}
+
+type StoredEvent = Omit<HistoryEvent, 'timestamp'> & { timestamp: number };
+type EventDetails = Omit<HistoryEvent, 'timestamp' | 'type' | 'id' | 'previousEventId'>;
+
+interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  stateMachineName: string;
+  name: string;
+  definition: string;
+  roleArn: string;
+  status: ExecutionStatus;
+  startDate: number;
+  stopDate?: number;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  events: StoredEvent[];
+  tokens: string[];
+  cursor?: Cursor;
+}
+
+interface Live {
+  rec: ExecutionRecord;
+  machine: StateMachineDefinition;
+  input: Json;
+  controller: AbortController;
+  limitTimer?: TimerHandle;
+}
+
+/** A flow's view: which execution, and the signal that stops it (execution-wide or one branch group). */
+interface Run {
+  live: Live;
+  signal: AbortSignal;
+}
+
+interface Step {
+  output: Json;
+  next?: string;
+}
+
+type TokenOutcome =
+  | { kind: 'success'; output: string }
+  | { kind: 'failure'; error?: string; cause?: string }
+  | { kind: 'timeout' }
+  | { kind: 'heartbeat' };
+
+interface TokenEntry {
+  executionArn: string;
+  open: boolean;
+  task?: TaskProgress;
+  /** A result sent before the flow started waiting (the Lambda called back before returning). */
+  early?: TokenOutcome;
+  deliver?: (outcome: TokenOutcome) => void;
+  rearmHeartbeat?: () => void;
+}
+
+/** Why a flow was cut short from outside: it unwinds quietly, the interrupter writes history. */
+class Interrupted extends Error {
+  constructor(readonly why: 'stopped' | 'timed out' | 'closed' | 'branch failed') {
+    super(`Flow interrupted: ${why}`);
+    this.name = 'Interrupted';
+  }
+}
+
+interface TaskKind {
+  kind: 'invoke' | 'callback' | 'function';
+  resource: string;
+}
+
+function describeResource(arn: string): TaskKind | undefined {
+  if (arn === 'arn:aws:states:::lambda:invoke') return { kind: 'invoke', resource: 'invoke' };
+  if (arn === 'arn:aws:states:::lambda:invoke.waitForTaskToken') return { kind: 'callback', resource: 'invoke.waitForTaskToken' };
+  if (/^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/.test(arn)) return { kind: 'function', resource: arn };
+  return undefined;
+}
+
+// AWS: 1-80 characters, none of whitespace, brackets, wildcards, these specials or control characters.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
+const STATE_MACHINE_ARN = /^arn:aws:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/;
+const EXECUTION_ARN = /^arn:aws:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
+
+const require = createRequire(import.meta.url);
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errors: Array<Record<string, string>> };
+const aslValidator = require('asl-validator') as AslValidator;
+
+const toJson = (value: unknown): Json => (value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json));
+const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+const fileName = (name: string): string => encodeURIComponent(name).replace(/^\./, '%2E');
+
+/** Drops undefined fields, so details look like what AWS sends (absent, not null). */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+export class LocalStepFunctions {
+  private readonly clock: SchedulingClock;
+  private readonly invokeLambda: LambdaInvoker;
+  private readonly dataDir: string | undefined;
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly machines = new Map<string, StateMachineRecord>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly live = new Map<string, Live>();
+  private readonly tokens = new Map<string, TokenEntry>();
+  private readonly validated = new Map<string, StateMachineDefinition>();
+  private readonly located = new WeakSet<StatesError>();
+  private readonly dirty = new Set<ExecutionRecord>();
+  private readonly unsubscribeSettler: (() => void) | undefined;
+  private busy = 0;
+  private idleWaiters: Array<() => void> = [];
+  private closed = false;
+
+  constructor(options: {
+    clock: SchedulingClock;
+    invokeLambda: LambdaInvoker;
+    dataDir?: string;
+    region?: string;
+    accountId?: string;
+  }) {
+    this.clock = options.clock;
+    this.invokeLambda = options.invokeLambda;
+    this.dataDir = options.dataDir;
+    this.region = options.region ?? 'eu-west-2';
+    this.accountId = options.accountId ?? '000000000000';
+    if (this.dataDir) this.load(this.dataDir);
+    // Lets VirtualClock.advance() wait for the work each fired timer starts (see clock.ts).
+    this.unsubscribeSettler = this.clock.addSettler?.(() => this.whenIdle());
+  }
+
+  // ------------------------------------------------------------------------------ state machines
+
+  createStateMachine(input: { name: string; definition: string; roleArn?: string }): Defined<CreateStateMachineOutput, 'stateMachineArn' | 'creationDate'> {
+    this.checkName(input.name);
+    this.parseDefinition(input.definition);
+    const arn = `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${input.name}`;
+    const existing = this.machines.get(arn);
+    const record: StateMachineRecord = {
+      name: input.name,
+      arn,
+      definition: input.definition,
+      roleArn: input.roleArn ?? existing?.roleArn ?? `arn:aws:iam::${this.accountId}:role/LocalStepFunctions`,
+      creationDate: existing?.creationDate ?? this.now(),
+    };
+    this.machines.set(arn, record);
+    if (this.dataDir && !this.closed) {
+      writeFileAtomic(join(this.dataDir, 'state-machines', `${fileName(record.name)}.json`), JSON.stringify(record));
+    }
+    return { stateMachineArn: arn, creationDate: new Date(record.creationDate) };
+  }
+
+  describeStateMachine(input: { stateMachineArn: string }): StateMachineDescription {
+    const machine = this.machine(input.stateMachineArn);
+    return {
+      stateMachineArn: machine.arn,
+      name: machine.name,
+      status: 'ACTIVE',
+      definition: machine.definition,
+      roleArn: machine.roleArn,
+      type: 'STANDARD',
+      creationDate: new Date(machine.creationDate),
+      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+    };
+  }
+
+  listStateMachines(input: { maxResults?: number; nextToken?: string } = {}): { stateMachines: StateMachineSummary[]; nextToken?: string } {
+    const all = [...this.machines.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const page = paginate(all, input.maxResults, input.nextToken);
+    return {
+      stateMachines: page.items.map((m) => ({
+        stateMachineArn: m.arn,
+        name: m.name,
+        type: 'STANDARD',
+        creationDate: new Date(m.creationDate),
+      })),
+      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+    };
+  }
+
+  // ------------------------------------------------------------------------------ executions
+
+  startExecution(input: { stateMachineArn: string; name?: string; input?: string }): Defined<StartExecutionOutput, 'executionArn' | 'startDate'> {
+    const machine = this.machine(input.stateMachineArn);
+    const name = input.name ?? randomUUID();
+    this.checkName(name);
+    const text = input.input ?? '{}';
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(text) as Json;
+    } catch {
+      throw new InvalidExecutionInput(`Invalid State Machine Execution Input: '${text}'`);
+    }
+    if (bytes(text) > PAYLOAD_LIMIT) throw new InvalidExecutionInput('Execution input exceeds the 256 KiB limit');
+    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${name}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      // AWS: the same name and input while still running is an idempotent retry of the same start.
+      if (existing.status === 'RUNNING' && existing.input === text) {
+        return { executionArn, startDate: new Date(existing.startDate) };
+      }
+      throw new ExecutionAlreadyExists(`Execution Already Exists: '${executionArn}'`);
+    }
+    const definition = this.parseDefinition(machine.definition);
+    const rec: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: machine.arn,
+      stateMachineName: machine.name,
+      name,
+      definition: machine.definition, // the definition at start, as AWS runs it even if updated later
+      roleArn: machine.roleArn,
+      status: 'RUNNING',
+      startDate: this.now(),
+      input: text,
+      events: [],
+      tokens: [],
+      cursor: { state: definition.StartAt, input: parsed, phase: 'enter' },
+    };
+    this.executions.set(executionArn, rec);
+    const live = this.track(rec);
+    this.emit(live, 'ExecutionStarted', {
+      executionStartedEventDetails: { input: text, inputDetails: { truncated: false }, roleArn: rec.roleArn },
+    });
+    this.launch(live);
+    return { executionArn, startDate: new Date(rec.startDate) };
+  }
+
+  describeExecution(input: { executionArn: string }): ExecutionDescription {
+    const rec = this.execution(input.executionArn);
+    return compact({
+      executionArn: rec.executionArn,
+      stateMachineArn: rec.stateMachineArn,
+      name: rec.name,
+      status: rec.status,
+      startDate: new Date(rec.startDate),
+      stopDate: rec.stopDate === undefined ? undefined : new Date(rec.stopDate),
+      input: rec.input,
+      inputDetails: { included: true },
+      output: rec.output,
+      outputDetails: rec.output === undefined ? undefined : { included: true },
+      error: rec.error,
+      cause: rec.cause,
+    });
+  }
+
+  listExecutions(input: {
+    stateMachineArn: string;
+    statusFilter?: ExecutionStatus;
+    maxResults?: number;
+    nextToken?: string;
+  }): { executions: ExecutionSummary[]; nextToken?: string } {
+    const machine = this.machine(input.stateMachineArn);
+    const matching = [...this.executions.values()]
+      .filter((rec) => rec.stateMachineArn === machine.arn && (!input.statusFilter || rec.status === input.statusFilter))
+      .reverse() // newest first, as AWS lists them (Map keeps start order)
+      .sort((a, b) => b.startDate - a.startDate);
+    const page = paginate(matching, input.maxResults, input.nextToken);
+    return {
+      executions: page.items.map(
+        (rec): ExecutionSummary =>
+          compact({
+            executionArn: rec.executionArn,
+            stateMachineArn: rec.stateMachineArn,
+            name: rec.name,
+            status: rec.status,
+            startDate: new Date(rec.startDate),
+            stopDate: rec.stopDate === undefined ? undefined : new Date(rec.stopDate),
+          }),
+      ),
+      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+    };
+  }
+
+  getExecutionHistory(input: {
+    executionArn: string;
+    reverseOrder?: boolean;
+    maxResults?: number;
+    nextToken?: string;
+    includeExecutionData?: boolean;
+  }): { events: HistoryEvent[]; nextToken?: string } {
+    const rec = this.execution(input.executionArn);
+    const withData = input.includeExecutionData !== false;
+    const events = rec.events.map((event) => toHistoryEvent(event, withData));
+    if (input.reverseOrder) events.reverse();
+    const page = paginate(events, input.maxResults, input.nextToken);
+    return { events: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  }
+
+  stopExecution(input: { executionArn: string; error?: string; cause?: string }): Defined<StopExecutionOutput, 'stopDate'> {
+    const rec = this.execution(input.executionArn);
+    const live = this.live.get(rec.executionArn);
+    if (live && rec.status === 'RUNNING') this.finish(live, 'ABORTED', { error: input.error, cause: input.cause });
+    return { stopDate: new Date(rec.stopDate ?? this.now()) };
+  }
+
+  // ------------------------------------------------------------------------------ task tokens
+
+  sendTaskSuccess(input: { taskToken: string; output: string }): Record<string, never> {
+    const entry = this.openToken(input.taskToken);
+    try {
+      JSON.parse(input.output);
+    } catch {
+      throw new InvalidOutput(`Invalid Output: '${input.output.slice(0, 200)}'`);
+    }
+    if (bytes(input.output) > PAYLOAD_LIMIT) {
+      throw new ValidationException(
+        "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144",
+      );
+    }
+    this.settleToken(entry, { kind: 'success', output: input.output });
+    return {};
+  }
+
+  sendTaskFailure(input: { taskToken: string; error?: string; cause?: string }): Record<string, never> {
+    const entry = this.openToken(input.taskToken);
+    this.settleToken(entry, { kind: 'failure', error: input.error, cause: input.cause });
+    return {};
+  }
+
+  /** Resets the heartbeat clock; writes no history event (as on AWS). */
+  sendTaskHeartbeat(input: { taskToken: string }): Record<string, never> {
+    const entry = this.openToken(input.taskToken);
+    const task = entry.task;
+    if (task?.heartbeatSeconds !== undefined) {
+      task.heartbeatAt = this.now() + task.heartbeatSeconds * 1000;
+      const live = this.live.get(entry.executionArn);
+      if (live) this.save(live);
+      entry.rearmHeartbeat?.();
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------------------------ lifecycle
+
+  /** Resolves once every running execution is parked on a timer or a task token. */
+  async whenIdle(): Promise<void> {
+    for (;;) {
+      if (this.busy > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.busy === 0) return;
+    }
+  }
+
+  /** Stops every flow without touching what is persisted, so a new engine can resume them. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.unsubscribeSettler?.();
+    for (const live of this.live.values()) {
+      live.limitTimer?.cancel();
+      live.controller.abort(new Interrupted('closed'));
+    }
+    this.live.clear();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  // ------------------------------------------------------------------------------ the interpreter
+
+  private launch(live: Live): void {
+    const run: Run = { live, signal: live.controller.signal };
+    this.runStates(run, live.machine, live.rec.cursor!).then(
+      (output) => this.finish(live, 'SUCCEEDED', { output }),
+      (error: unknown) => {
+        if (error instanceof Interrupted) return;
+        if (error instanceof StatesError) this.finish(live, 'FAILED', { error: error.error, cause: error.errorCause });
+        else this.finish(live, 'FAILED', { error: 'States.Runtime', cause: `Local engine error: ${String(error)}` });
+      },
+    );
+  }
+
+  /** Runs a block of states from the cursor to its end; returns its output, throws its failure. */
+  private async runStates(run: Run, block: StatesBlock, cur: Cursor): Promise<Json> {
+    this.busy += 1;
+    try {
+      for (;;) {
+        if (run.signal.aborted) throw run.signal.reason;
+        const state = block.States[cur.state];
+        if (!state) throw runtimeError(`No state named '${cur.state}'`);
+        if (cur.phase === 'enter') this.enter(run, state, cur);
+        let step: Step;
+        try {
+          step = await this.execute(run, state, cur);
+        } catch (error) {
+          throw this.locate(error, cur);
+        }
+        if (step.next === undefined) return step.output;
+        for (const key of Object.keys(cur)) delete (cur as unknown as Record<string, unknown>)[key];
+        Object.assign(cur, { state: step.next, input: step.output, phase: 'enter' } satisfies Cursor);
+        this.save(run.live);
+      }
+    } finally {
+      this.setBusy(-1);
+    }
+  }
+
+  private enter(run: Run, state: State, cur: Cursor): void {
+    cur.enteredAt = this.now();
+    cur.retryCount = 0;
+    cur.retries = {};
+    cur.phase = 'run';
+    cur.enteredEventId = this.emit(run.live, `${state.Type}StateEntered`, {
+      stateEnteredEventDetails: { name: cur.state, input: JSON.stringify(cur.input), inputDetails: { truncated: false } },
+    });
+  }
+
+  private async execute(run: Run, state: State, cur: Cursor): Promise<Step> {
+    switch (state.Type) {
+      case 'Pass': {
+        const effective = this.effectiveInput(run, cur, state.InputPath, state.Parameters);
+        const result = state.Result !== undefined ? state.Result : effective;
+        return this.exit(run, state, cur, applyResultPath(cur.input, result, state.ResultPath));
+      }
+      case 'Wait':
+        return this.wait(run, state, cur);
+      case 'Choice': {
+        const effective = applyInputPath(cur.input, state.InputPath);
+        const next = chooseNext(state.Choices, state.Default, effective);
+        // AWS reports "no choice matched" as States.Runtime (States.NoChoiceMatched is reserved).
+        if (next === undefined) throw runtimeError(`No Choice rule matched and there is no Default in state '${cur.state}'`);
+        return this.exit(run, state, cur, effective, next);
+      }
+      case 'Succeed':
+        return this.exit(run, state, cur, applyInputPath(cur.input, state.InputPath));
+      case 'Fail': {
+        const context = this.context(run, cur);
+        const text = (path: string | undefined, fixed: string | undefined, field: string): string | undefined => {
+          if (path === undefined) return fixed;
+          const value = evaluateExpression(path, cur.input, context, field);
+          if (typeof value !== 'string') throw runtimeError(`The ${field} '${path}' must resolve to a string`);
+          return value;
+        };
+        throw new StatesError(text(state.ErrorPath, state.Error, 'ErrorPath'), text(state.CausePath, state.Cause, 'CausePath'));
+      }
+      default:
+        return this.withRetry(run, state, cur);
+    }
+  }
+
+  private effectiveInput(run: Run, cur: Cursor, inputPath: string | null | undefined, parameters: Json | undefined): Json {
+    const effective = applyInputPath(cur.input, inputPath);
+    return parameters === undefined ? effective : resolveTemplate(parameters, effective, this.context(run, cur));
+  }
+
+  /** Applies OutputPath and leaves the state. */
+  private exit(run: Run, state: State, cur: Cursor, result: Json, next?: string): Step {
+    return this.leave(run, state, cur, applyOutputPath(result, state.OutputPath), next);
+  }
+
+  private leave(run: Run, state: State, cur: Cursor, output: Json, next?: string): Step {
+    const text = JSON.stringify(output);
+    if (bytes(text) > PAYLOAD_LIMIT) {
+      throw new StatesError('States.DataLimitExceeded', `The state/task '${cur.state}' returned a result with a size exceeding the maximum number of bytes service limit.`);
+    }
+    this.emit(run.live, `${state.Type}StateExited`, {
+      stateExitedEventDetails: { name: cur.state, output: text, outputDetails: { truncated: false } },
+    });
+    return { output, next: next ?? (state.Type === 'Succeed' ? undefined : state.Next) };
+  }
+
+  private async wait(run: Run, state: WaitState, cur: Cursor): Promise<Step> {
+    const effective = applyInputPath(cur.input, state.InputPath);
+    if (cur.phase !== 'wait' || cur.until === undefined) {
+      cur.until = this.wakeTime(state, effective);
+      cur.phase = 'wait';
+      this.save(run.live);
+    }
+    await this.sleepUntil(run, cur.until);
+    return this.exit(run, state, cur, effective);
+  }
+
+  private wakeTime(state: WaitState, input: Json): number {
+    let seconds = state.Seconds;
+    if (state.SecondsPath !== undefined) {
+      const value = readPath(input, state.SecondsPath, 'SecondsPath');
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+        throw runtimeError(`The SecondsPath '${state.SecondsPath}' must resolve to a non-negative integer, got '${JSON.stringify(value)}'`);
+      }
+      seconds = value;
+    }
+    if (seconds !== undefined) return this.now() + seconds * 1000;
+    const stamp = state.TimestampPath !== undefined ? readPath(input, state.TimestampPath, 'TimestampPath') : state.Timestamp;
+    const at = typeof stamp === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(stamp) ? Date.parse(stamp) : NaN;
+    if (Number.isNaN(at)) throw runtimeError(`The Wait timestamp '${JSON.stringify(stamp)}' is not an ISO-8601 timestamp`);
+    return at;
+  }
+
+  /** Task, Parallel and Map: one attempt, then Retry (back-off on the clock) or Catch. */
+  private async withRetry(run: Run, state: TaskState | ParallelState | MapState, cur: Cursor): Promise<Step> {
+    for (;;) {
+      if (cur.phase === 'retry' && cur.until !== undefined) {
+        await this.sleepUntil(run, cur.until);
+        cur.phase = 'run';
+        delete cur.until;
+        this.save(run.live);
+      }
+      let result: Json;
+      try {
+        result = state.Type === 'Task' ? await this.runTask(run, state, cur) : await this.runBranches(run, state, cur);
+      } catch (error) {
+        if (!(error instanceof StatesError) || error.terminal) throw error;
+        const delay = this.retryDelay(state.Retry, error, cur);
+        if (delay !== undefined) {
+          cur.phase = 'retry';
+          cur.until = this.now() + delay;
+          delete cur.task;
+          delete cur.branches;
+          this.save(run.live);
+          continue;
+        }
+        const catcher = state.Catch?.find((c) => errorMatches(c.ErrorEquals, error));
+        if (!catcher) throw error;
+        // A caught error skips ResultSelector and OutputPath: the catcher's ResultPath is all.
+        return this.leave(run, state, cur, applyResultPath(cur.input, error.toOutput(), catcher.ResultPath), catcher.Next);
+      }
+      const selected = state.ResultSelector === undefined ? result : resolveTemplate(state.ResultSelector, result, this.context(run, cur));
+      return this.exit(run, state, cur, applyResultPath(cur.input, selected, state.ResultPath));
+    }
+  }
+
+  /** The first retrier naming the error decides; undefined when there is none or it is spent. */
+  private retryDelay(retriers: Retrier[] | undefined, error: StatesError, cur: Cursor): number | undefined {
+    const index = retriers?.findIndex((r) => errorMatches(r.ErrorEquals, error)) ?? -1;
+    const retrier = retriers?.[index];
+    if (!retrier) return undefined;
+    const retries = (cur.retries ??= {});
+    const done = retries[index] ?? 0;
+    if (done >= (retrier.MaxAttempts ?? 3)) return undefined;
+    retries[index] = done + 1;
+    cur.retryCount = (cur.retryCount ?? 0) + 1;
+    let seconds = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** done;
+    if (retrier.MaxDelaySeconds !== undefined) seconds = Math.min(seconds, retrier.MaxDelaySeconds);
+    if (retrier.JitterStrategy === 'FULL') seconds *= Math.random();
+    return Math.round(seconds * 1000);
+  }
+
+  // ------------------------------------------------------------------------------ Task
+
+  private async runTask(run: Run, state: TaskState, cur: Cursor): Promise<Json> {
+    const kind = describeResource(state.Resource);
+    if (!kind) throw runtimeError(`Unsupported resource '${state.Resource}'`);
+    const resumed = cur.phase === 'task' && cur.task?.submitted === true && cur.task.token !== undefined;
+    try {
+      const { result, reported } = resumed
+        ? await this.awaitCallback(run, cur.task!)
+        : await this.startTask(run, state, cur, kind);
+      if (kind.kind === 'function') {
+        this.emit(run.live, 'LambdaFunctionSucceeded', {
+          lambdaFunctionSucceededEventDetails: { output: reported, outputDetails: { truncated: false } },
+        });
+      } else {
+        this.emit(run.live, 'TaskSucceeded', {
+          taskSucceededEventDetails: { resourceType: 'lambda', resource: kind.resource, output: reported, outputDetails: { truncated: false } },
+        });
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof StatesError && !error.terminal) this.emitTaskFailure(run, kind, error);
+      throw error;
+    } finally {
+      // A task that ends in any way closes its token (a retry gets a new one) — except when the
+      // engine is closing: then the token must survive for the engine that resumes this task.
+      const token = cur.task?.token;
+      if (token && !this.closed) this.closeToken(token);
+    }
+  }
+
+  private emitTaskFailure(run: Run, kind: TaskKind, error: StatesError): void {
+    const timedOut = error.error === 'States.Timeout';
+    const details = compact({ error: error.error, cause: error.errorCause });
+    if (kind.kind === 'function') {
+      if (timedOut) this.emit(run.live, 'LambdaFunctionTimedOut', { lambdaFunctionTimedOutEventDetails: details });
+      else this.emit(run.live, 'LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: details });
+    } else {
+      const where = { resourceType: 'lambda', resource: kind.resource };
+      if (timedOut) this.emit(run.live, 'TaskTimedOut', { taskTimedOutEventDetails: { ...where, ...details } });
+      else this.emit(run.live, 'TaskFailed', { taskFailedEventDetails: { ...where, ...details } });
+    }
+  }
+
+  private async startTask(run: Run, state: TaskState, cur: Cursor, kind: TaskKind): Promise<{ result: Json; reported: string }> {
+    // A task caught mid-invocation by a restart is run again; the token it had is dead.
+    if (cur.task?.token) this.closeToken(cur.task.token);
+    const live = run.live;
+    const effective = applyInputPath(cur.input, state.InputPath);
+    const token = kind.kind === 'callback' ? this.mintToken(live.rec) : undefined;
+    const parameters = state.Parameters === undefined ? effective : resolveTemplate(state.Parameters, effective, this.context(run, cur, token));
+    const timeout = positiveSeconds(state.TimeoutSeconds, state.TimeoutSecondsPath, effective, 'TimeoutSecondsPath');
+    const heartbeat = positiveSeconds(state.HeartbeatSeconds, state.HeartbeatSecondsPath, effective, 'HeartbeatSecondsPath');
+    const now = this.now();
+    const task: TaskProgress = compact({
+      token,
+      submitted: false,
+      timeoutAt: timeout === undefined ? undefined : now + timeout * 1000,
+      heartbeatSeconds: heartbeat,
+      heartbeatAt: heartbeat === undefined ? undefined : now + heartbeat * 1000,
+    });
+    cur.phase = 'task';
+    cur.task = task;
+    if (token) this.tokens.get(token)!.task = task;
+    const { functionName, payload } = lambdaCall(kind, parameters);
+    if (kind.kind === 'function') {
+      this.emit(live, 'LambdaFunctionScheduled', {
+        lambdaFunctionScheduledEventDetails: compact({
+          resource: kind.resource,
+          input: JSON.stringify(parameters),
+          inputDetails: { truncated: false },
+          timeoutInSeconds: timeout,
+        }),
+      });
+      this.emit(live, 'LambdaFunctionStarted', {});
+    } else {
+      const where = { resourceType: 'lambda', resource: kind.resource };
+      this.emit(live, 'TaskScheduled', {
+        taskScheduledEventDetails: compact({
+          ...where,
+          region: this.region,
+          parameters: JSON.stringify(parameters),
+          timeoutInSeconds: timeout,
+          heartbeatInSeconds: heartbeat,
+        }),
+      });
+      this.emit(live, 'TaskStarted', { taskStartedEventDetails: where });
+    }
+
+    let returned: unknown;
+    try {
+      returned = await this.withDeadline(run, this.invokeLambda(functionName, payload), task.timeoutAt);
+    } catch (error) {
+      throw lambdaError(error);
+    }
+    if (kind.kind === 'function') {
+      const result = toJson(returned);
+      return { result, reported: JSON.stringify(result) };
+    }
+    const result: Json = { ExecutedVersion: '$LATEST', Payload: toJson(returned), StatusCode: 200 };
+    if (kind.kind === 'invoke') return { result, reported: JSON.stringify(result) };
+    this.emit(live, 'TaskSubmitted', {
+      taskSubmittedEventDetails: { resourceType: 'lambda', resource: kind.resource, output: JSON.stringify(result), outputDetails: { truncated: false } },
+    });
+    task.submitted = true;
+    this.save(live);
+    return this.awaitCallback(run, task);
+  }
+
+  /** Parks the flow until SendTaskSuccess/Failure, the task timeout, a missed heartbeat, or a stop. */
+  private async awaitCallback(run: Run, task: TaskProgress): Promise<{ result: Json; reported: string }> {
+    const entry = this.tokens.get(task.token!);
+    if (!entry) throw runtimeError('Task token lost');
+    const outcome =
+      entry.early ??
+      (await this.idle(
+        new Promise<TokenOutcome>((resolve, reject) => {
+          const timers: Array<TimerHandle | undefined> = [];
+          let heartbeatTimer: TimerHandle | undefined;
+          const done = (settle: () => void): void => {
+            timers.forEach((t) => t?.cancel());
+            heartbeatTimer?.cancel();
+            entry.deliver = undefined;
+            entry.rearmHeartbeat = undefined;
+            run.signal.removeEventListener('abort', onAbort);
+            settle();
+          };
+          const onAbort = (): void => done(() => reject(run.signal.reason));
+          if (run.signal.aborted) return onAbort();
+          entry.deliver = (o) => done(() => resolve(o));
+          const expire = (kind: 'timeout' | 'heartbeat') => (): void => {
+            entry.open = false;
+            entry.deliver?.({ kind });
+          };
+          entry.rearmHeartbeat = () => {
+            heartbeatTimer?.cancel();
+            heartbeatTimer = task.heartbeatAt === undefined ? undefined : this.clock.setTimer(new Date(task.heartbeatAt), expire('heartbeat'));
+          };
+          entry.rearmHeartbeat();
+          if (task.timeoutAt !== undefined) timers.push(this.clock.setTimer(new Date(task.timeoutAt), expire('timeout')));
+          run.signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      ));
+    switch (outcome.kind) {
+      case 'success':
+        return { result: JSON.parse(outcome.output) as Json, reported: outcome.output };
+      case 'failure':
+        throw new StatesError(outcome.error, outcome.cause);
+      case 'timeout':
+        throw new StatesError('States.Timeout', undefined);
+      case 'heartbeat':
+        // SFN-BEHAVIOUR.md: a missed heartbeat is reported as States.Timeout; AWS also lets
+        // Retry/Catch name it States.HeartbeatTimeout, so it answers to both.
+        throw new StatesError('States.Timeout', undefined, ['States.HeartbeatTimeout']);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ Parallel / Map
+
+  private async runBranches(run: Run, state: ParallelState | MapState, cur: Cursor): Promise<Json> {
+    const live = run.live;
+    if (cur.phase !== 'branches' || !cur.branches) {
+      const effective = applyInputPath(cur.input, state.InputPath);
+      const context = this.context(run, cur);
+      let inputs: Json[];
+      if (state.Type === 'Parallel') {
+        inputs = state.Branches.map(() => (state.Parameters === undefined ? effective : resolveTemplate(state.Parameters, effective, context)));
+      } else {
+        const items = state.ItemsPath === undefined ? effective : readPath(effective, state.ItemsPath, 'ItemsPath');
+        if (!Array.isArray(items)) throw runtimeError(`The Map state '${cur.state}' needs an array of items, got '${JSON.stringify(items)}'`);
+        const selector = state.ItemSelector ?? state.Parameters;
+        inputs = items.map((value, index) =>
+          selector === undefined ? value : resolveTemplate(selector, effective, { ...context, Map: { Item: { Index: index, Value: value } } }),
+        );
+      }
+      cur.branches = inputs.map((input, i) => ({ cursor: { state: blockOf(state, i).StartAt, input, phase: 'enter' } }));
+      cur.phase = 'branches';
+      this.emit(live, `${state.Type}StateStarted`, state.Type === 'Map' ? { mapStateStartedEventDetails: { length: inputs.length } } : {});
+    }
+    // One signal for the group: a failing branch stops its siblings (and their tokens close).
+    const group = new AbortController();
+    const relay = (): void => group.abort(run.signal.reason);
+    run.signal.addEventListener('abort', relay, { once: true });
+    const child: Run = { live, signal: group.signal };
+    try {
+      const outputs = await this.idle(Promise.all(cur.branches.map((branch, i) => this.runBranch(child, state, cur.state, branch, i))));
+      this.emit(live, `${state.Type}StateSucceeded`, {});
+      return outputs;
+    } catch (error) {
+      if (!group.signal.aborted) group.abort(new Interrupted('branch failed'));
+      if (error instanceof StatesError && !run.signal.aborted) this.emit(live, `${state.Type}StateFailed`, {});
+      throw error;
+    } finally {
+      run.signal.removeEventListener('abort', relay);
+    }
+  }
+
+  private async runBranch(run: Run, state: ParallelState | MapState, name: string, branch: Branch, index: number): Promise<Json> {
+    if (branch.done) return branch.output ?? null;
+    const isMap = state.Type === 'Map';
+    if (isMap && !branch.started) {
+      branch.started = true;
+      this.emit(run.live, 'MapIterationStarted', { mapIterationStartedEventDetails: { name, index } });
+    }
+    try {
+      const output = await this.runStates(run, blockOf(state, index), branch.cursor);
+      Object.assign(branch, { done: true, output });
+      if (isMap) this.emit(run.live, 'MapIterationSucceeded', { mapIterationSucceededEventDetails: { name, index } });
+      this.save(run.live);
+      return output;
+    } catch (error) {
+      if (isMap && error instanceof StatesError) this.emit(run.live, 'MapIterationFailed', { mapIterationFailedEventDetails: { name, index } });
+      throw error;
+    }
+  }
+
+  // ------------------------------------------------------------------------------ flow plumbing
+
+  private context(run: Run, cur: Cursor, token?: string): JsonObject {
+    const rec = run.live.rec;
+    return {
+      Execution: {
+        Id: rec.executionArn,
+        Input: run.live.input,
+        Name: rec.name,
+        RoleArn: rec.roleArn,
+        StartTime: new Date(rec.startDate).toISOString(),
+        RedriveCount: 0,
+      },
+      State: { Name: cur.state, EnteredTime: new Date(cur.enteredAt ?? this.now()).toISOString(), RetryCount: cur.retryCount ?? 0 },
+      StateMachine: { Id: rec.stateMachineArn, Name: rec.stateMachineName },
+      ...(token === undefined ? {} : { Task: { Token: token } }),
+    };
+  }
+
+  /** AWS prefixes a States.Runtime cause with where it happened. */
+  private locate(error: unknown, cur: Cursor): unknown {
+    if (!(error instanceof StatesError) || !error.terminal || this.located.has(error)) return error;
+    const located = new StatesError(
+      error.error,
+      `An error occurred while executing the state '${cur.state}' (entered at the event id #${cur.enteredEventId ?? 0}). ${error.errorCause ?? ''}`.trim(),
+    );
+    this.located.add(located);
+    return located;
+  }
+
+  private sleepUntil(run: Run, at: number): Promise<void> {
+    return this.idle(
+      new Promise<void>((resolve, reject) => {
+        if (run.signal.aborted) return reject(run.signal.reason);
+        const onAbort = (): void => {
+          timer.cancel();
+          reject(run.signal.reason);
+        };
+        const timer = this.clock.setTimer(new Date(at), () => {
+          run.signal.removeEventListener('abort', onAbort);
+          resolve();
+        });
+        run.signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    );
+  }
+
+  /** Settles with `work`, unless the task's deadline (States.Timeout) or a stop comes first. */
+  private withDeadline<T>(run: Run, work: Promise<T>, at: number | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const finish = (settle: () => void): void => {
+        timer?.cancel();
+        run.signal.removeEventListener('abort', onAbort);
+        settle();
+      };
+      const onAbort = (): void => finish(() => reject(run.signal.reason));
+      const timer = at === undefined ? undefined : this.clock.setTimer(new Date(at), () => finish(() => reject(new StatesError('States.Timeout', undefined))));
+      if (run.signal.aborted) return onAbort();
+      run.signal.addEventListener('abort', onAbort, { once: true });
+      work.then(
+        (value) => finish(() => resolve(value)),
+        (error: unknown) => finish(() => reject(error)),
+      );
+    });
+  }
+
+  /** While a flow is parked it is not "busy": that is what whenIdle() waits for. */
+  private async idle<T>(parked: Promise<T>): Promise<T> {
+    this.setBusy(-1);
+    try {
+      return await parked;
+    } finally {
+      this.busy += 1;
+    }
+  }
+
+  private setBusy(delta: number): void {
+    this.busy += delta;
+    if (this.busy === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      waiters.forEach((wake) => wake());
+    }
+  }
+
+  private finish(
+    live: Live,
+    status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT',
+    result: { output?: Json; error?: string; cause?: string },
+  ): void {
+    const rec = live.rec;
+    if (rec.status !== 'RUNNING' || this.closed) return;
+    rec.status = status;
+    rec.stopDate = this.now();
+    delete rec.cursor;
+    const failure = compact({ error: result.error, cause: result.cause });
+    if (status === 'SUCCEEDED') {
+      rec.output = JSON.stringify(result.output ?? null);
+      this.emit(live, 'ExecutionSucceeded', { executionSucceededEventDetails: { output: rec.output, outputDetails: { truncated: false } } });
+    } else {
+      Object.assign(rec, failure);
+      if (status === 'FAILED') this.emit(live, 'ExecutionFailed', { executionFailedEventDetails: failure });
+      if (status === 'ABORTED') this.emit(live, 'ExecutionAborted', { executionAbortedEventDetails: failure });
+      if (status === 'TIMED_OUT') this.emit(live, 'ExecutionTimedOut', { executionTimedOutEventDetails: failure });
+    }
+    for (const token of rec.tokens) this.closeToken(token);
+    live.limitTimer?.cancel();
+    this.live.delete(rec.executionArn);
+    live.controller.abort(new Interrupted(status === 'TIMED_OUT' ? 'timed out' : 'stopped'));
+    this.save(live);
+  }
+
+  private emit(live: Live, type: string, details: EventDetails): number {
+    const events = live.rec.events;
+    const id = events.length + 1;
+    // AWS: the first state's entry points back at 0, like ExecutionStarted; every other event at the one before.
+    const first = type.endsWith('StateEntered') && events.length === 1;
+    events.push({ id, previousEventId: first ? 0 : id - 1, type: type as HistoryEventType, timestamp: this.now(), ...details });
+    this.save(live);
+    return id;
+  }
+
+  // ------------------------------------------------------------------------------ tokens
+
+  private mintToken(rec: ExecutionRecord): string {
+    const token = randomBytes(96).toString('base64url');
+    rec.tokens.push(token);
+    this.tokens.set(token, { executionArn: rec.executionArn, open: true });
+    return token;
+  }
+
+  private openToken(token: string): TokenEntry {
+    const entry = this.tokens.get(token);
+    if (!entry) throw new InvalidToken(`Invalid Token: '${token.slice(0, 64)}'`);
+    if (!entry.open) throw new TaskTimedOut("Task Timed Out: 'Provided task does not exist anymore'");
+    return entry;
+  }
+
+  private settleToken(entry: TokenEntry, outcome: TokenOutcome): void {
+    entry.open = false; // a second SendTask* on this token is TaskTimedOut, as on AWS
+    if (entry.deliver) entry.deliver(outcome);
+    else entry.early = outcome;
+  }
+
+  private closeToken(token: string): void {
+    const entry = this.tokens.get(token);
+    if (entry) entry.open = false;
+  }
+
+  // ------------------------------------------------------------------------------ lookups & checks
+
+  private now(): number {
+    return this.clock.now().getTime();
+  }
+
+  private checkName(name: string): void {
+    if (name.length < 1 || name.length > 80 || FORBIDDEN_NAME.test(name)) throw new InvalidName(`Invalid Name: '${name}'`);
+  }
+
+  private machine(arn: string): StateMachineRecord {
+    if (!STATE_MACHINE_ARN.test(arn)) throw new InvalidArn(`Invalid Arn: '${arn}'`);
+    const machine = this.machines.get(arn);
+    if (!machine) throw new StateMachineDoesNotExist(`State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  private execution(arn: string): ExecutionRecord {
+    if (!EXECUTION_ARN.test(arn)) throw new InvalidArn(`Invalid Arn: '${arn}'`);
+    const rec = this.executions.get(arn);
+    if (!rec) throw new ExecutionDoesNotExist(`Execution Does Not Exist: '${arn}'`);
+    return rec;
+  }
+
+  private parseDefinition(text: string): StateMachineDefinition {
+    const cached = this.validated.get(text);
+    if (cached) return cached;
+    const invalid = (detail: string): InvalidDefinition => new InvalidDefinition(`Invalid State Machine Definition: '${detail}'`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw invalid(`INVALID_JSON_DESCRIPTION: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const problems = unsupportedFeatures(parsed);
+    if (problems.length > 0) throw invalid(`UNSUPPORTED_BY_LOCAL_ENGINE: ${problems.join('; ')}`);
+    // asl-validator fills in defaults on what it is given: hand it a copy.
+    const result = aslValidator(structuredClone(parsed), { checkPaths: true, checkArn: true });
+    if (!result.isValid) {
+      throw invalid(result.errors.map((e) => `${e['Error code'] ?? 'SCHEMA_VALIDATION_FAILED'}: ${e.Message ?? JSON.stringify(e)}`).join('; '));
+    }
+    const definition = parsed as StateMachineDefinition; // schema-checked just above
+    this.validated.set(text, definition);
+    return definition;
+  }
+
+  // ------------------------------------------------------------------------------ persistence
+
+  /** Starts tracking a running execution: its flow's abort signal and its one-year limit. */
+  private track(rec: ExecutionRecord): Live {
+    const machine = this.parseDefinition(rec.definition);
+    const live: Live = { rec, machine, input: JSON.parse(rec.input) as Json, controller: new AbortController() };
+    live.limitTimer = this.clock.setTimer(new Date(deadlineOf(rec, machine)), () => this.finish(live, 'TIMED_OUT', { error: 'States.Timeout' }));
+    this.live.set(rec.executionArn, live);
+    return live;
+  }
+
+  private save(live: Live): void {
+    if (!this.dataDir || this.closed) return;
+    // Coalesced: one write per record per tick, still before any timer or request is handled.
+    if (this.dirty.size === 0) queueMicrotask(() => this.flush());
+    this.dirty.add(live.rec);
+  }
+
+  private flush(): void {
+    if (!this.dataDir || this.closed) return;
+    for (const rec of this.dirty) {
+      const file = join(this.dataDir, 'executions', fileName(rec.stateMachineName), `${fileName(rec.name)}.json`);
+      writeFileAtomic(file, JSON.stringify(rec));
+    }
+    this.dirty.clear();
+  }
+
+  private load(dataDir: string): void {
+    const jsonFiles = (dir: string): string[] =>
+      existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f)) : [];
+    // Our own files, written by this class: trusted to have the shapes it wrote.
+    for (const file of jsonFiles(join(dataDir, 'state-machines'))) {
+      const machine = JSON.parse(readFileSync(file, 'utf8')) as StateMachineRecord;
+      this.machines.set(machine.arn, machine);
+    }
+    const executionsDir = join(dataDir, 'executions');
+    const dirs = existsSync(executionsDir) ? readdirSync(executionsDir).map((d) => join(executionsDir, d)) : [];
+    const running: ExecutionRecord[] = [];
+    for (const file of dirs.flatMap(jsonFiles)) {
+      const rec = JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord;
+      this.executions.set(rec.executionArn, rec);
+      for (const token of rec.tokens) this.tokens.set(token, { executionArn: rec.executionArn, open: false });
+      if (rec.status === 'RUNNING') running.push(rec);
+    }
+    for (const rec of running.sort((a, b) => a.startDate - b.startDate)) this.resume(rec);
+  }
+
+  /** Picks a running execution up where it was: waiting tasks keep their token and deadlines. */
+  private resume(rec: ExecutionRecord): void {
+    const visit = (cur: Cursor | undefined): void => {
+      if (!cur) return;
+      const task = cur.task;
+      if (cur.phase === 'task' && task?.submitted && task.token) {
+        this.tokens.set(task.token, { executionArn: rec.executionArn, open: true, task });
+      }
+      cur.branches?.forEach((b) => visit(b.cursor));
+    };
+    visit(rec.cursor);
+    const live = this.track(rec);
+    if (this.now() >= deadlineOf(rec, live.machine)) this.finish(live, 'TIMED_OUT', { error: 'States.Timeout' });
+    else this.launch(live);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A Standard execution times out after a year, or the definition's own TimeoutSeconds if sooner. */
+function deadlineOf(rec: ExecutionRecord, machine: StateMachineDefinition): number {
+  const limit = machine.TimeoutSeconds === undefined ? EXECUTION_LIMIT_MS : Math.min(EXECUTION_LIMIT_MS, machine.TimeoutSeconds * 1000);
+  return rec.startDate + limit;
+}
+
+function blockOf(state: ParallelState | MapState, index: number): StatesBlock {
+  const block = state.Type === 'Parallel' ? state.Branches[index] : (state.ItemProcessor ?? state.Iterator);
+  if (!block) throw runtimeError('Missing branch definition');
+  return block;
+}
+
+/** TimeoutSeconds(Path) / HeartbeatSeconds(Path): a positive integer, else States.Runtime. */
+function positiveSeconds(fixed: number | undefined, path: string | undefined, input: Json, field: string): number | undefined {
+  if (path === undefined) return fixed;
+  const value = readPath(input, path, field);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw runtimeError(`The ${field} '${path}' must resolve to a positive integer, got '${JSON.stringify(value)}'`);
+  }
+  return value;
+}
+
+function lambdaCall(kind: TaskKind, parameters: Json): { functionName: string; payload: Json } {
+  if (kind.kind === 'function') return { functionName: kind.resource, payload: parameters };
+  const params = typeof parameters === 'object' && parameters !== null && !Array.isArray(parameters) ? parameters : {};
+  const functionName = params.FunctionName;
+  if (typeof functionName !== 'string') throw runtimeError('lambda:invoke needs Parameters.FunctionName (a string)');
+  return { functionName, payload: params.Payload ?? {} };
+}
+
+/** A Lambda's thrown error becomes the task's error: its name, and AWS's JSON cause. */
+function lambdaError(error: unknown): unknown {
+  if (error instanceof StatesError || error instanceof Interrupted) return error;
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  return new StatesError(name, JSON.stringify({ errorType: name, errorMessage: message }));
+}
+
+function toHistoryEvent(event: StoredEvent, withData: boolean): HistoryEvent {
+  const copy: Record<string, unknown> = { ...event, timestamp: new Date(event.timestamp) };
+  if (!withData) {
+    for (const [key, value] of Object.entries(copy)) {
+      if (!key.endsWith('EventDetails') || typeof value !== 'object' || value === null) continue;
+      const { input: _i, output: _o, inputDetails: _id, outputDetails: _od, ...rest } = value as Record<string, unknown>;
+      copy[key] = rest;
+    }
+  }
+  return copy as unknown as HistoryEvent;
+}
+
+function paginate<T>(items: T[], maxResults: number | undefined, nextToken: string | undefined): { items: T[]; nextToken?: string } {
+  let start = 0;
+  if (nextToken) {
+    const decoded = Number(Buffer.from(nextToken, 'base64url').toString('utf8').replace(/^offset:/, ''));
+    if (!Number.isInteger(decoded) || decoded < 0) throw new InvalidToken(`Invalid Token: '${nextToken}'`);
+    start = decoded;
+  }
+  const size = maxResults && maxResults > 0 ? Math.min(maxResults, 1000) : DEFAULT_PAGE;
+  const end = start + size;
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { nextToken: Buffer.from(`offset:${end}`).toString('base64url') } : {}),
+  };
+}
+
+/** What this engine will not run: better refused at CreateStateMachine than wrong at run time. */
+function unsupportedFeatures(definition: unknown): string[] {
+  const problems: string[] = [];
+  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isRecord(definition)) return problems; // the schema check reports it
+  if (definition.QueryLanguage === 'JSONata') problems.push('QueryLanguage JSONata is not supported (use JSONPath)');
+  const visitRules = (rules: unknown, where: string): void => {
+    if (!Array.isArray(rules)) return;
+    for (const rule of rules) if (isRecord(rule) && 'Assign' in rule) problems.push(`${where}: Assign is not supported`);
+  };
+  const visitBlock = (block: unknown): void => {
+    if (!isRecord(block) || !isRecord(block.States)) return;
+    for (const [name, state] of Object.entries(block.States)) {
+      if (!isRecord(state)) continue;
+      if (state.QueryLanguage === 'JSONata') problems.push(`${name}: QueryLanguage JSONata is not supported`);
+      if ('Assign' in state) problems.push(`${name}: Assign (variables) is not supported`);
+      visitRules(state.Choices, name);
+      visitRules(state.Catch, name);
+      if (state.Type === 'Task' && (typeof state.Resource !== 'string' || !describeResource(state.Resource))) {
+        problems.push(`${name}: resource '${String(state.Resource)}' is not supported (lambda:invoke, lambda:invoke.waitForTaskToken, or a Lambda function ARN)`);
+      }
+      if (state.Type === 'Map' && ('ItemReader' in state || 'ResultWriter' in state)) problems.push(`${name}: distributed Map is not supported`);
+      if (Array.isArray(state.Branches)) state.Branches.forEach(visitBlock);
+      visitBlock(state.ItemProcessor ?? state.Iterator);
+    }
+  };
+  visitBlock(definition);
+  return problems;
+}
