@@ -35,10 +35,12 @@ export class EscalationMail extends Construct {
   public readonly identity: ses.IEmailIdentity;
   /** arn:…:ses:<region>:<account>:configuration-set/<name> */
   public readonly configurationSetArn: string;
+  public readonly configurationSetName: string;
 
   constructor(scope: Construct, id: string, props: EscalationMailProps) {
     super(scope, id);
     this.senderAddress = props.senderAddress;
+    this.configurationSetName = props.configurationSetName;
 
     this.configurationSet = props.importConfigurationSet
       ? ses.ConfigurationSet.fromConfigurationSetName(this, 'ConfigurationSet', props.configurationSetName)
@@ -74,6 +76,6 @@ export class EscalationMail extends Construct {
       }),
     );
     fn.addEnvironment('SENDER', this.senderAddress);
-    fn.addEnvironment('CONFIGURATION_SET', this.configurationSet.configurationSetName);
+    fn.addEnvironment('CONFIGURATION_SET', this.configurationSetName);
   }
 }

@@ -146,6 +146,7 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
         await local.engine.whenIdle();
         return json(res, 200, { now: local.clock.now().toISOString(), offsetMs: local.clock.offsetMs() });
       }
+      if (url.pathname === '/local/mail.json' && req.method === 'GET') return json(res, 200, local.ses.emails());
       if (url.pathname === '/mail' && req.method === 'GET') {
         return send(res, 200, mailPage(local.ses.emails()), { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       }

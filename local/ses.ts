@@ -20,12 +20,6 @@ export interface SentEmail {
   at: number;
 }
 
-interface SesStoreModule {
-  saveEmail: (email: SentEmail) => void;
-  getStoreReadonly: () => { emails: SentEmail[] };
-  clearStore: () => void;
-}
-
 export interface LocalSes {
   /** The endpoint the SES client uses (the pass-through). */
   readonly endpoint: string;
@@ -45,57 +39,89 @@ async function listen(server: Server, port: number): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+/** Every `prefix.member.N` value of a form-encoded SES v1 request, in order. */
+function members(form: URLSearchParams, prefix: string): string[] {
+  const found: Array<[number, string]> = [];
+  for (const [key, value] of form) {
+    const match = new RegExp(`^${prefix.replaceAll('.', '\\.')}\\.member\\.(\\d+)$`).exec(key);
+    if (match) found.push([Number(match[1]), value]);
+  }
+  return found.sort((a, b) => a[0] - b[0]).map(([, value]) => value);
+}
+
+/** What an SES v1 SendEmail request asked for, read from its form body. */
+export function parseSendEmail(body: string): Omit<SentEmail, 'messageId' | 'at'> | undefined {
+  const form = new URLSearchParams(body);
+  if (form.get('Action') !== 'SendEmail') return undefined;
+  return {
+    from: form.get('Source') ?? '',
+    destination: {
+      to: members(form, 'Destination.ToAddresses'),
+      cc: members(form, 'Destination.CcAddresses'),
+      bcc: members(form, 'Destination.BccAddresses'),
+    },
+    subject: form.get('Message.Subject.Data') ?? '',
+    body: { text: form.get('Message.Body.Text.Data') ?? undefined, html: form.get('Message.Body.Html.Data') ?? undefined },
+  };
+}
+
 export async function startSes(options: { mailFile?: string; port?: number } = {}): Promise<LocalSes> {
-  const store = require('aws-ses-v2-local/dist/store') as SesStoreModule;
   const start = (require('aws-ses-v2-local') as { default: (config: { host: string; port: number }) => Promise<Server> }).default;
-  store.clearStore();
+  // aws-ses-v2-local keeps mail in memory and its v1 handler drops every To/Cc after the first
+  // (its schema names only `member.1`), so the sink keeps its own complete, persisted record.
+  const sent: SentEmail[] = [];
   if (options.mailFile && existsSync(options.mailFile)) {
-    const emails = store.getStoreReadonly().emails;
-    for (const line of readFileSync(options.mailFile, 'utf8').split('\n')) if (line.trim()) emails.push(JSON.parse(line) as SentEmail);
+    for (const line of readFileSync(options.mailFile, 'utf8').split('\n')) if (line.trim()) sent.push(JSON.parse(line) as SentEmail);
   }
-  const original = store.saveEmail;
-  if (options.mailFile) {
-    const file = options.mailFile;
-    // The handlers call `store_1.saveEmail(...)` through the module object, so this wraps every send.
-    store.saveEmail = (email: SentEmail) => {
-      appendFileSync(file, `${JSON.stringify(email)}\n`);
-      original(email);
-    };
-  }
+  const record = (email: SentEmail) => {
+    sent.push(email);
+    if (options.mailFile) appendFileSync(options.mailFile, `${JSON.stringify(email)}\n`);
+  };
   const inbox = await start({ host: '127.0.0.1', port: 0 });
   const inboxPort = (inbox.address() as AddressInfo).port;
 
   const faults: string[] = [];
   const front = createServer((req, res) => {
-    const code = faults.shift();
-    if (code) {
-      req.resume();
-      res.writeHead(code === 'Throttling' ? 400 : 400, { 'content-type': 'text/xml' });
-      res.end(
-        `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>Injected by the local runtime: ${code}</Message></Error><RequestId>local-fault</RequestId></ErrorResponse>`,
-      );
-      return;
-    }
-    const upstream = httpRequest({ host: '127.0.0.1', port: inboxPort, method: req.method, path: req.url, headers: req.headers }, (reply) => {
-      res.writeHead(reply.statusCode ?? 502, reply.headers);
-      reply.pipe(res);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const code = faults.shift();
+      if (code) {
+        res.writeHead(400, { 'content-type': 'text/xml' });
+        res.end(
+          `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>Injected by the local runtime: ${code}</Message></Error><RequestId>local-fault</RequestId></ErrorResponse>`,
+        );
+        return;
+      }
+      const upstream = httpRequest({ host: '127.0.0.1', port: inboxPort, method: req.method, path: req.url, headers: req.headers }, (reply) => {
+        const replyChunks: Buffer[] = [];
+        reply.on('data', (chunk: Buffer) => replyChunks.push(chunk));
+        reply.on('end', () => {
+          const replyBody = Buffer.concat(replyChunks);
+          const messageId = /<MessageId>([^<]+)<\/MessageId>/.exec(replyBody.toString('utf8'))?.[1];
+          const request = parseSendEmail(body.toString('utf8'));
+          if (reply.statusCode === 200 && messageId && request) record({ ...request, messageId, at: Math.floor(Date.now() / 1000) });
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          res.end(replyBody);
+        });
+      });
+      upstream.on('error', () => {
+        res.writeHead(502);
+        res.end();
+      });
+      upstream.end(body);
     });
-    upstream.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(upstream);
   });
   const port = await listen(front, options.port ?? 0);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     inboxEndpoint: `http://127.0.0.1:${inboxPort}`,
-    emails: () => [...store.getStoreReadonly().emails],
+    emails: () => [...sent],
     failNext(count, code = 'Throttling') {
       for (let i = 0; i < count; i += 1) faults.push(code);
     },
     async close() {
-      store.saveEmail = original;
       front.closeAllConnections();
       inbox.closeAllConnections?.();
       await Promise.all([

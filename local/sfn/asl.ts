@@ -342,7 +342,9 @@ export function applyResultPath(input: Json, result: Json, path: string | null |
       if (last) node[segment.name] = result;
       else {
         const child: Json | undefined = node[segment.name];
-        node = isObject(child) || Array.isArray(child) ? child : (node[segment.name] = {});
+        if (child === undefined) node = node[segment.name] = {};
+        else if (isObject(child) || Array.isArray(child)) node = child;
+        else throw fail(); // an existing scalar is not overwritten to make room
       }
     } else if (segment.kind === 'index') {
       if (!Array.isArray(node) || node.at(segment.index) === undefined) throw fail();

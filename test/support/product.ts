@@ -1,0 +1,166 @@
+/**
+ * Drives the product the way people and systems do: over HTTP (email links, the Board endpoint,
+ * the ratings upload, the virtual clock) against a local runtime in memory. Scenario tests read
+ * like the policy through these helpers.
+ */
+import { expect } from 'vitest';
+import { startRuntime, type Runtime } from '../../local/runtime';
+import { demoContracts, DEMO_LOCATIONS, demoRatingsCsv, LOCATIONS_HEADER } from '../../local/demo';
+import type { SentEmail } from '../../local/ses';
+import type { AuditEvent, Case, EmailRecord, PendingTask } from '../../functions/lib/model';
+
+export { DEMO_LOCATIONS };
+
+export const MEADOWBANK = '1-1000000001'; // Requires improvement: informal stage
+export const OAKFIELD = '1-1000000002'; // Inadequate, NHS-funded nursing: formal stage
+export const HOMECARE = '1-1000000004'; // Good overall, Effective RI: informal contact
+
+export const BOARD_QUORATE = ['priya-shah', 'mark-ellis', 'joan-baker'];
+
+export interface CaseView {
+  case: Case;
+  audit: AuditEvent[];
+  emails: EmailRecord[];
+  tasks: Omit<PendingTask, 'taskToken'>[];
+}
+
+export class Product {
+  private mailSeen = 0;
+
+  constructor(readonly runtime: Runtime) {}
+
+  static async start(): Promise<Product> {
+    const runtime = await startRuntime({ fastRetries: true });
+    const product = new Product(runtime);
+    for (const contract of demoContracts()) await runtime.deps.store.putContract(contract);
+    return product;
+  }
+
+  get url(): string {
+    return this.runtime.endpoints.http;
+  }
+
+  async close(): Promise<void> {
+    await this.runtime.close();
+  }
+
+  async api(method: string, path: string, body?: unknown, token: string | null = this.runtime.adminToken): Promise<Response> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    await this.runtime.idle();
+    return response;
+  }
+
+  /** Uploads a ratings CSV through the admin endpoint, as an administrator would. */
+  async uploadRatings(csv: string, fileName = 'ratings.csv'): Promise<Record<string, unknown>> {
+    const response = await fetch(`${this.url}/admin/ingest?fileName=${fileName}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${this.runtime.adminToken}` },
+      body: csv,
+    });
+    const summary = (await response.json()) as Record<string, unknown>;
+    expect(response.status, JSON.stringify(summary)).toBe(200);
+    await this.runtime.idle();
+    return summary;
+  }
+
+  async ingestDemoRatings(locationIds?: string[]): Promise<void> {
+    const locations = locationIds ? DEMO_LOCATIONS.filter((location) => locationIds.includes(location.locationId)) : DEMO_LOCATIONS;
+    await this.uploadRatings(demoRatingsCsv(locations));
+  }
+
+  /** A newer inspection of one location with the given ratings (Overall first). */
+  async publishInspection(locationId: string, ratings: [string, string, string, string, string, string], publishedDdMmYyyy: string): Promise<void> {
+    const base = DEMO_LOCATIONS.find((location) => location.locationId === locationId);
+    if (!base) throw new Error(`No demo location ${locationId}`);
+    await this.uploadRatings(demoRatingsCsv([{ ...base, ratings, published: publishedDdMmYyyy }]));
+  }
+
+  async advance(by: string): Promise<void> {
+    const response = await this.api('POST', '/local/clock', { by });
+    expect(response.status).toBe(200);
+  }
+
+  async caseFor(locationId: string): Promise<CaseView> {
+    const cases = (await (await this.api('GET', '/api/cases')).json()) as Case[];
+    const record = cases.filter((item) => item.locationId === locationId).sort((a, b) => b.openedAt.localeCompare(a.openedAt))[0];
+    if (!record) throw new Error(`No case for location ${locationId}`);
+    return (await (await this.api('GET', `/api/cases/${record.caseId}`)).json()) as CaseView;
+  }
+
+  allMail(): SentEmail[] {
+    return this.runtime.ses.emails();
+  }
+
+  /** Emails sent since the last call. */
+  newMail(): SentEmail[] {
+    const all = this.allMail();
+    const fresh = all.slice(this.mailSeen);
+    this.mailSeen = all.length;
+    return fresh;
+  }
+
+  /** The newest email to `address` whose subject matches. */
+  mailTo(address: string, subject: RegExp): SentEmail {
+    const found = this.allMail()
+      .filter((email) => [...email.destination.to, ...email.destination.cc].includes(address) && subject.test(email.subject))
+      .at(-1);
+    if (!found) {
+      const seen = this.allMail().map((email) => `${email.destination.to.join(',')}: ${email.subject}`).join('\n  ');
+      throw new Error(`No email to ${address} matching ${subject}. Sent so far:\n  ${seen}`);
+    }
+    return found;
+  }
+
+  linkIn(email: SentEmail, decision: string): string {
+    const html = email.body.html ?? '';
+    const match = new RegExp(`href="([^"]*/act/[^"/]+/${decision}\\?[^"]*)"`).exec(html);
+    if (!match) throw new Error(`No "${decision}" link in "${email.subject}"`);
+    return match[1]!.replaceAll('&amp;', '&');
+  }
+
+  /** Opens the link (GET: the confirmation page) and confirms it (POST with the page's form token). */
+  async clickAndConfirm(email: SentEmail, decision: string, fields: Record<string, string> = {}): Promise<{ status: number; page: string }> {
+    const link = this.linkIn(email, decision);
+    const confirm = await fetch(link);
+    const page = await confirm.text();
+    expect(confirm.status, page).toBe(200);
+    const formToken = /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const response = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ formToken, ...fields }).toString(),
+    });
+    const result = await response.text();
+    await this.runtime.idle();
+    return { status: response.status, page: result };
+  }
+
+  async officerDecides(address: string, subject: RegExp, decision: string, fields: Record<string, string> = {}): Promise<void> {
+    const { status, page } = await this.clickAndConfirm(this.mailTo(address, subject), decision, fields);
+    expect(status, page.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')).toBe(200);
+  }
+
+  /** Records a quorate Board meeting and its decision on the case. */
+  async boardDecides(locationId: string, decision: string, rationale = 'Decided on the evidence in the papers.', attendees = BOARD_QUORATE): Promise<Response> {
+    const view = await this.caseFor(locationId);
+    const today = this.runtime.clock.now().toISOString().slice(0, 10);
+    const meeting = (await (await this.api('POST', '/board/meetings', { date: today, attendees, virtual: false })).json()) as { meetingId: string };
+    return this.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: view.case.caseId, decision, rationale });
+  }
+
+  actions(view: CaseView): string[] {
+    return view.audit.map((event) => event.action);
+  }
+}
+
+export const QIM_ARRANGEMENT = { date: '2026-12-10', time: '10:30', venue: 'At the service, 3 Church Road, Kingsmoor', attendees: 'District nurse team lead\nICB quality lead' };
+
+export function qimOutcome(position: string, informServiceUsers: boolean, actions: string[]): Record<string, string> {
+  return { position, ...(informServiceUsers ? { informServiceUsers: 'yes' } : {}), actions: actions.join('\n'), note: 'Agreed at the meeting.' };
+}
+
+export { LOCATIONS_HEADER };
