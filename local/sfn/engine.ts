@@ -216,6 +216,8 @@ type AslValidator = (
   options?: { checkPaths?: boolean; checkArn?: boolean },
 ) => { isValid: boolean; errors: Array<Record<string, string>> };
 const aslValidator = require('asl-validator') as AslValidator;
+/** Definitions already checked, by text: asl-validator builds its JSON schema afresh on every call (~100 ms). */
+const validated = new Map<string, StateMachineDefinition>();
 
 const toJson = (value: unknown): Json => (value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json));
 const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
@@ -236,7 +238,6 @@ export class LocalStepFunctions {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly live = new Map<string, Live>();
   private readonly tokens = new Map<string, TokenEntry>();
-  private readonly validated = new Map<string, StateMachineDefinition>();
   private readonly located = new WeakSet<StatesError>();
   private readonly dirty = new Set<ExecutionRecord>();
   private readonly unsubscribeSettler: (() => void) | undefined;
@@ -1056,7 +1057,7 @@ export class LocalStepFunctions {
   }
 
   private parseDefinition(text: string): StateMachineDefinition {
-    const cached = this.validated.get(text);
+    const cached = validated.get(text);
     if (cached) return cached;
     const invalid = (detail: string): InvalidDefinition => new InvalidDefinition(`Invalid State Machine Definition: '${detail}'`);
     let parsed: unknown;
@@ -1073,7 +1074,7 @@ export class LocalStepFunctions {
       throw invalid(result.errors.map((e) => `${e['Error code'] ?? 'SCHEMA_VALIDATION_FAILED'}: ${e.Message ?? JSON.stringify(e)}`).join('; '));
     }
     const definition = parsed as StateMachineDefinition; // schema-checked just above
-    this.validated.set(text, definition);
+    validated.set(text, definition);
     return definition;
   }
 

@@ -309,7 +309,7 @@ describe('Retry and Catch on the virtual clock', () => {
     await h.engine.whenIdle();
     expect(calls).toBe(4);
     const history = await h.history(arn);
-    const scheduledAt = history.filter((e) => e.type === 'TaskScheduled').map((e) => Math.round((e.timestamp!.getTime() - started) / 1000));
+    const scheduledAt = history.filter((e) => e.type === 'TaskScheduled').map((e) => Math.round((e.timestamp!.getTime() - started) / 1000) + 0);
     expect(scheduledAt).toEqual([0, 100, 250, 400]); // 100, then 200 capped at 150, then 400 capped at 150
     expect(await h.describe(arn)).toMatchObject({ status: 'SUCCEEDED', output: { Payload: 'finally' } });
   });
