@@ -5,12 +5,13 @@
  * function and nothing else.
  *
  * Functions that call back into the workflow (StartExecution, SendTaskSuccess...) are granted on
- * `EscalationWorkflow.reference()`: the ARN built from the fixed state machine name. That breaks
+ * a `WorkflowReference`: the ARN built from the fixed state machine name. That breaks
  * the cycle "state machine needs the function's ARN, the function's policy needs the state
  * machine's ARN" without widening any permission.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -42,15 +43,59 @@ export interface EscalationWorkflowProps {
   readonly alarmAction?: cloudwatch.IAlarmAction;
 }
 
-export class EscalationWorkflow extends Construct {
-  /**
-   * The workflow as seen from a function that calls it: an ARN built from the name, with the
-   * state machine's grant methods (grantStartExecution, grantTaskResponse, grantExecution).
-   */
-  public static reference(scope: Construct, id: string, stateMachineName: string): sfn.IStateMachine {
-    return sfn.StateMachine.fromStateMachineName(scope, id, stateMachineName);
+/**
+ * The workflow as a function that calls it sees it: ARNs built from the fixed name, and the
+ * grants each caller needs, each on the state machine or its executions and nothing else.
+ */
+export class WorkflowReference extends Construct {
+  public readonly stateMachineName: string;
+  public readonly stateMachineArn: string;
+  /** arn:…:states:<region>:<account>:execution:<name>:* */
+  public readonly executionsArn: string;
+  private readonly stateMachine: sfn.IStateMachine;
+
+  constructor(scope: Construct, id: string, stateMachineName: string) {
+    super(scope, id);
+    this.stateMachineName = stateMachineName;
+    this.stateMachine = sfn.StateMachine.fromStateMachineName(this, 'StateMachine', stateMachineName);
+    this.stateMachineArn = this.stateMachine.stateMachineArn;
+    this.executionsArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 
+  /** StartExecution: open a case's workflow, or continue it as a new execution. */
+  public grantStartExecution(grantee: iam.IGrantable): void {
+    this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /** Answer a waiting task through its token (all three calls unless `actions` narrows them). */
+  public grantTaskResponse(
+    grantee: iam.IGrantable,
+    actions: readonly string[] = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+  ): void {
+    this.stateMachine.grant(grantee, ...actions);
+  }
+
+  /** DescribeExecution and StopExecution on this state machine's executions. */
+  public grantExecutionControl(grantee: iam.IGrantable): void {
+    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution', 'states:StopExecution');
+    const principal = grantee.grantPrincipal;
+    if (Construct.isConstruct(principal)) {
+      acknowledgeWildcards(
+        principal,
+        [this.executionsArn],
+        'DescribeExecution/StopExecution on executions of the escalation state machine only; an execution ARN ' +
+          'ends with the execution name, which is per case and not known in advance.',
+      );
+    }
+  }
+}
+
+export class EscalationWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   public readonly logGroup: logs.LogGroup;
   public readonly failedAlarm: cloudwatch.Alarm;

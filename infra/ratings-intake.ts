@@ -29,8 +29,8 @@ export const CQC_CHANGES_INPUT = { source: 'cqc-changes' } as const;
 export const UPLOAD_PREFIX = 'uploads/';
 
 export interface RatingsIntakeProps {
-  /** The function that ingests. */
-  readonly importFunction: lambda.IFunction;
+  /** The function that ingests: it is invoked, may read the files, and is told the bucket (RATINGS_BUCKET). */
+  readonly importFunction: lambda.Function;
   /**
    * When the changes feed is pulled, London time.
    * @default 06:00 every day
@@ -102,6 +102,9 @@ export class RatingsIntake extends Construct {
       ],
     });
 
+    props.importFunction.addEnvironment('RATINGS_BUCKET', this.bucket.bucketName);
+    this.grantRead(props.importFunction);
+
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
       description: 'Lets EventBridge Scheduler invoke the ratings-import function',
@@ -126,5 +129,34 @@ export class RatingsIntake extends Construct {
         maxEventAge: Duration.hours(6),
       }),
     });
+  }
+
+  /** GetObject (any version) on the ratings files. */
+  public grantRead(fn: lambda.Function): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+    acknowledgeWildcards(
+      fn.role ?? fn,
+      [this.bucket.arnForObjects('*')],
+      'Reads the ratings files of the ratings bucket (GetObject only); their names are chosen by whoever drops them.',
+    );
+  }
+
+  /** PutObject under UPLOAD_PREFIX only (the admin upload), and tells `fn` the bucket and prefix. */
+  public grantUpload(fn: lambda.Function): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${UPLOAD_PREFIX}*`)] }),
+    );
+    fn.addEnvironment('RATINGS_BUCKET', this.bucket.bucketName);
+    fn.addEnvironment('UPLOAD_PREFIX', UPLOAD_PREFIX);
+    acknowledgeWildcards(
+      fn.role ?? fn,
+      [this.bucket.arnForObjects(`${UPLOAD_PREFIX}*`)],
+      `Admin upload of a ratings file: PutObject under ${UPLOAD_PREFIX} of the ratings bucket only, a new name per upload.`,
+    );
   }
 }

@@ -4,10 +4,9 @@
  * Deployment choices come from CDK context (see settings.ts); the product configuration from the
  * file that context names, validated at synth.
  */
-import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -15,9 +14,9 @@ import { TABLE_KEYS } from '../functions/lib/table';
 import { EscalationApi } from './escalation-api';
 import { EscalationFunction } from './escalation-function';
 import { EscalationMail } from './escalation-mail';
-import { EscalationWorkflow } from './escalation-workflow';
-import { acknowledge, acknowledgeWildcards } from './nag';
-import { RatingsIntake, UPLOAD_PREFIX } from './ratings-intake';
+import { EscalationWorkflow, WorkflowReference } from './escalation-workflow';
+import { acknowledge } from './nag';
+import { RatingsIntake } from './ratings-intake';
 import { readDeploymentSettings, type DeploymentSettings } from './settings';
 
 export interface EscalationStackProps extends StackProps {
@@ -89,7 +88,6 @@ export class EscalationStack extends Stack {
         "CQC API subscription key. Replace the generated placeholder with the key from CQC's developer portal: " +
         'aws secretsmanager put-secret-value --secret-id <CqcApiKeySecretArn> --secret-string <key>',
     });
-
     acknowledge(
       this.cqcApiKey,
       'AwsSolutions-SMG4',
@@ -106,8 +104,10 @@ export class EscalationStack extends Stack {
     });
 
     // ---- functions ---------------------------------------------------------------------------
+    // The state machine's ARN is built from its fixed name: the functions it invokes can then be
+    // granted on it (and told it) without a dependency cycle.
     const stateMachineName = props.stateMachineName ?? `${this.stackName}-Escalation`;
-    const workflowRef = EscalationWorkflow.reference(this, 'WorkflowReference', stateMachineName);
+    const workflowRef = new WorkflowReference(this, 'WorkflowReference', stateMachineName);
     const common = { APP_CONFIG: settings.appConfigJson, STATE_MACHINE_ARN: workflowRef.stateMachineArn };
 
     this.workflowStepFunction = new EscalationFunction(this, 'WorkflowStep', {
@@ -124,22 +124,15 @@ export class EscalationStack extends Stack {
     this.httpApiFunction = new EscalationFunction(this, 'HttpApi', {
       source: 'http-api',
       description: 'Email links, Board and admin endpoints, pages',
-      // API Gateway gives up on an integration after 30 s.
-      timeout: Duration.seconds(29),
-      environment: { ...common, UPLOAD_PREFIX },
+      timeout: Duration.seconds(29), // API Gateway gives up on an integration after 30 s
+      environment: common,
     })
       .bindTable(this.table)
       .bindSecret(this.linkSigningKey, 'SIGNING_KEY_SECRET_ARN');
     this.mail.bind(this.httpApiFunction);
     workflowRef.grantTaskResponse(this.httpApiFunction);
     workflowRef.grantStartExecution(this.httpApiFunction);
-    workflowRef.grantExecution(this.httpApiFunction, 'states:DescribeExecution', 'states:StopExecution');
-    acknowledgeWildcards(
-      this.httpApiFunction.executionRole,
-      [Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-      'DescribeExecution/StopExecution on executions of the escalation state machine only; execution ARNs end ' +
-        'with the execution name, which is per case and not known in advance.',
-    );
+    workflowRef.grantExecutionControl(this.httpApiFunction);
 
     this.ratingsImportFunction = new EscalationFunction(this, 'RatingsImport', {
       source: 'ratings-import',
@@ -151,11 +144,7 @@ export class EscalationStack extends Stack {
       .bindTable(this.table)
       .bindSecret(this.cqcApiKey, 'CQC_KEY_SECRET_ARN');
     workflowRef.grantStartExecution(this.ratingsImportFunction);
-    workflowRef.grant(this.ratingsImportFunction, 'states:SendTaskSuccess'); // a new rating answers "await inspection"
-
-    for (const fn of [this.workflowStepFunction, this.httpApiFunction, this.ratingsImportFunction]) {
-      if (alarmAction) fn.errorsAlarm.addAlarmAction(alarmAction);
-    }
+    workflowRef.grantTaskResponse(this.ratingsImportFunction, ['states:SendTaskSuccess']); // a new rating answers "await inspection"
 
     // ---- workflow, API, intake ---------------------------------------------------------------
     this.workflow = new EscalationWorkflow(this, 'Workflow', {
@@ -172,32 +161,13 @@ export class EscalationStack extends Stack {
     });
 
     this.ratings = new RatingsIntake(this, 'RatingsIntake', { importFunction: this.ratingsImportFunction });
-    this.ratingsImportFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadRatingsFiles',
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [this.ratings.bucket.arnForObjects('*')],
-      }),
-    );
-    this.ratingsImportFunction.addEnvironment('RATINGS_BUCKET', this.ratings.bucket.bucketName);
-    acknowledgeWildcards(
-      this.ratingsImportFunction.executionRole,
-      [this.ratings.bucket.arnForObjects('*')],
-      'Reads the ratings files of the ratings bucket (GetObject only); file names are chosen by whoever drops them.',
-    );
-    this.httpApiFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'UploadRatingsFiles',
-        actions: ['s3:PutObject'],
-        resources: [this.ratings.bucket.arnForObjects(`${UPLOAD_PREFIX}*`)],
-      }),
-    );
-    this.httpApiFunction.addEnvironment('RATINGS_BUCKET', this.ratings.bucket.bucketName);
-    acknowledgeWildcards(
-      this.httpApiFunction.executionRole,
-      [this.ratings.bucket.arnForObjects(`${UPLOAD_PREFIX}*`)],
-      `Admin upload of a ratings file: PutObject under ${UPLOAD_PREFIX} of the ratings bucket only, one new name per upload.`,
-    );
+    this.ratings.grantUpload(this.httpApiFunction);
+
+    if (alarmAction) {
+      for (const fn of [this.workflowStepFunction, this.httpApiFunction, this.ratingsImportFunction]) {
+        fn.errorsAlarm.addAlarmAction(alarmAction);
+      }
+    }
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ApiUrl', {

@@ -62,6 +62,6 @@ Stop with Ctrl+C; everything is kept in the data folder.
 }
 
 main().catch((error: unknown) => {
-  console.error((error as Error).message ?? error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

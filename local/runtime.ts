@@ -164,6 +164,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // Executions the engine could not bring back are started again from the cases' records.
   await engine.whenIdle();
   await resumeStalledCases(deps);
+  await engine.whenIdle();
 
   return {
     endpoints: { http: http.endpoint, dynamodb: dynamo.endpoint, stepfunctions: sfnServer.endpoint, ses: ses.endpoint, sesInbox: ses.inboxEndpoint },

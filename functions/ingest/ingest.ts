@@ -520,7 +520,8 @@ class Ingestion {
         this.summary.providersChanged += 1;
       }
     }
-    this.summary.itemsWritten += await batchPut(doc, tableName, writes, this.deps.retry);
+    const written = await batchPut(doc, tableName, writes, this.deps.retry);
+    this.summary.itemsWritten += written;
 
     const cleared: Item[] = [];
     for (const item of owed) {
@@ -530,7 +531,8 @@ class Ingestion {
         cleared.push(done);
       }
     }
-    this.summary.itemsWritten += await batchPut(doc, tableName, cleared, this.deps.retry);
+    const clearedCount = await batchPut(doc, tableName, cleared, this.deps.retry);
+    this.summary.itemsWritten += clearedCount;
   }
 
   /** Makes the calls a location's `escalationDue` mark stands for; true when all succeeded. */
@@ -595,7 +597,8 @@ class Ingestion {
         this.summary.providersChanged += 1;
       }
     }
-    this.summary.itemsWritten += await batchPut(doc, tableName, writes, this.deps.retry);
+    const written = await batchPut(doc, tableName, writes, this.deps.retry);
+    this.summary.itemsWritten += written;
   }
 
   /** Raises a corporate concern for each provider with enough locations below Good not yet named. */

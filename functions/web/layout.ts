@@ -1,6 +1,7 @@
 /**
  * The page frame: GOV.UK Design System markup (govuk-frontend's CSS, served from /assets), so
- * council staff meet a look they know and the accessibility work is already done.
+ * council staff meet a look they know and the accessibility work is already done. A council is
+ * not GOV.UK, so the frame uses the generic header and service navigation, not the crown.
  */
 import { html, raw, type SafeHtml } from '../lib/html';
 
@@ -17,7 +18,18 @@ export const NAV: NavItem[] = [
   { href: '/mail', label: 'Mail' },
 ];
 
-export function layout(title: string, content: SafeHtml, options: { active?: string; nav?: boolean } = {}): string {
+export interface LayoutOptions {
+  /** The navigation item to mark as the current section. */
+  active?: string;
+  /** False for pages reached from an email link, where the rest of the site may need a sign-in. */
+  nav?: boolean;
+  /** Our own scripts under /assets (CSP allows only same-origin scripts, none inline). */
+  scripts?: string[];
+  /** Wider than the reading column: tables with many columns. */
+  fullWidth?: boolean;
+}
+
+export function layout(title: string, content: SafeHtml, options: LayoutOptions = {}): string {
   const nav = options.nav === false ? [] : NAV;
   return html`<!DOCTYPE html>
 <html lang="en" class="govuk-template">
@@ -25,25 +37,29 @@ export function layout(title: string, content: SafeHtml, options: { active?: str
 <meta charset="utf-8">
 <title>${title} – Care quality escalation</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
 <link rel="stylesheet" href="/assets/govuk-frontend.min.css">
 <link rel="stylesheet" href="/assets/app.css">
+${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}
 </head>
 <body class="govuk-template__body">
 <a href="#main-content" class="govuk-skip-link">Skip to main content</a>
-<header class="govuk-header" role="banner">
-  <div class="govuk-header__container govuk-width-container">
-    <div class="govuk-header__content">
-      <a href="/cases" class="govuk-header__link govuk-header__service-name">Care quality escalation</a>
-      ${nav.length ? html`<nav aria-label="Menu" class="govuk-header__navigation"><ul class="govuk-header__navigation-list">${nav.map((item) => html`<li class="govuk-header__navigation-item${options.active === item.href ? ' govuk-header__navigation-item--active' : ''}"><a class="govuk-header__link" href="${item.href}">${item.label}</a></li>`)}</ul></nav>` : ''}
-    </div>
-  </div>
+<header class="app-header">
+<div class="govuk-generic-header"><div class="govuk-generic-header__container govuk-width-container${options.fullWidth ? ' app-width-container--wide' : ''}"><div class="govuk-generic-header__logo"><a href="/cases" class="govuk-generic-header__homepage-link">Care quality escalation</a></div></div></div>
+${nav.length
+  ? html`<div class="govuk-service-navigation app-no-print"><div class="govuk-width-container${options.fullWidth ? ' app-width-container--wide' : ''}"><div class="govuk-service-navigation__container"><nav aria-label="Menu" class="govuk-service-navigation__wrapper"><ul class="govuk-service-navigation__list">${nav.map((item) =>
+      options.active === item.href
+        ? html`<li class="govuk-service-navigation__item govuk-service-navigation__item--active"><a class="govuk-service-navigation__link" href="${item.href}" aria-current="true"><strong class="govuk-service-navigation__active-fallback">${item.label}</strong></a></li>`
+        : html`<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="${item.href}">${item.label}</a></li>`,
+    )}</ul></nav></div></div></div>`
+  : ''}
 </header>
-<div class="govuk-width-container">
-<main class="govuk-main-wrapper" id="main-content" role="main">
+<div class="govuk-width-container${options.fullWidth ? ' app-width-container--wide' : ''}">
+<main class="govuk-main-wrapper" id="main-content">
 ${content}
 </main>
 </div>
-<footer class="govuk-footer" role="contentinfo"><div class="govuk-width-container"><p class="govuk-body-s">Contract, Quality &amp; Risk Management Policy — escalation of concerns about commissioned care providers.</p></div></footer>
+<footer class="govuk-footer app-no-print"><div class="govuk-width-container"><p class="govuk-body-s">Contract, Quality &amp; Risk Management Policy: escalation of concerns about commissioned care providers.</p></div></footer>
 </body>
 </html>`.value;
 }

@@ -5,8 +5,8 @@
  * errors named as AWS names them; `server.ts` puts the AWS JSON protocol in front of it.
  *
  * Each running execution is an async "flow" over a persisted cursor (state, input, phase, retry
- * counts, pending token or wake time). Parallel/Map branches are child flows with their own
- * cursors. Flows only ever park on the clock or on a task token, which is what `whenIdle` watches.
+ * counts, pending token or wake time); Parallel/Map branches are child flows with cursors of their
+ * own. Flows only ever park on the clock or on a task token, which is what `whenIdle` watches.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -26,14 +26,13 @@ import type {
 } from '@aws-sdk/client-sfn';
 import { writeFileAtomic, type SchedulingClock, type TimerHandle } from '../clock';
 import {
-  applyInputPath,
-  applyOutputPath,
   applyResultPath,
   errorMatches,
   evaluateExpression,
   readPath,
   resolveTemplate,
   runtimeError,
+  selectPath,
   StatesError,
   type Json,
   type JsonObject,
@@ -54,15 +53,11 @@ export type LambdaInvoker = (functionName: string, payload: unknown) => Promise<
 export type Defined<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 export type ExecutionDescription = Defined<DescribeExecutionOutput, 'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate' | 'input'>;
 export type ExecutionSummary = Defined<ExecutionListItem, 'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate'>;
-export type StateMachineDescription = Defined<
-  DescribeStateMachineOutput,
-  'stateMachineArn' | 'name' | 'status' | 'definition' | 'roleArn' | 'type' | 'creationDate'
->;
+export type StateMachineDescription = Defined<DescribeStateMachineOutput, 'stateMachineArn' | 'name' | 'status' | 'definition' | 'roleArn' | 'type' | 'creationDate'>;
 export type StateMachineSummary = Defined<StateMachineListItem, 'stateMachineArn' | 'name' | 'type' | 'creationDate'>;
+type Page<K extends string, T> = { [P in K]: T[] } & { nextToken?: string };
 
-// ---------------------------------------------------------------------------------------------
-// API errors, named exactly as AWS names them (the server sends `name` as `__type`).
-
+/** API errors, named exactly as AWS names them (the server sends `name` as `__type`). */
 export class SfnApiError extends Error {
   constructor(message: string) {
     super(message);
@@ -82,50 +77,32 @@ export class InvalidArn extends SfnApiError {}
 export class InvalidDefinition extends SfnApiError {}
 export class ValidationException extends SfnApiError {}
 
-// ---------------------------------------------------------------------------------------------
-// Persisted shapes. Times are epoch milliseconds on the engine's (virtual) clock.
-
 const PAYLOAD_LIMIT = 262_144; // 256 KiB, for inputs, outputs and state data
 const EXECUTION_LIMIT_MS = 365 * 86_400_000; // a Standard execution lives at most a year
-const DEFAULT_PAGE = 100;
+const WHOLE = { truncated: false } as const; // AWS's inputDetails/outputDetails when nothing was cut
 
-interface StateMachineRecord {
-  name: string;
-  arn: string;
-  definition: string;
-  roleArn: string;
-  creationDate: number;
-}
+// ---------------------------------------------------------------------------------------------
+// Persisted shapes (JSON files under dataDir). Times are epoch ms on the engine's virtual clock.
 
-/** A callback task in flight: enough to wait for the same token after a restart. */
-interface TaskProgress {
-  token?: string;
-  submitted: boolean;
-  timeoutAt?: number;
-  heartbeatSeconds?: number;
-  heartbeatAt?: number;
-}
+interface StateMachineRecord { name: string; arn: string; definition: string; roleArn: string; creationDate: number }
 
+/** A task in flight; for a callback, enough to wait for the same token after a restart. */
+interface TaskProgress { token?: string; submitted: boolean; timeoutAt?: number; heartbeatSeconds?: number; heartbeatAt?: number }
+
+/** Where a flow is: the state, its raw input (before InputPath), and what it is waiting for. */
 interface Cursor {
   state: string;
-  /** The state's raw input, before InputPath. */
   input: Json;
   phase: 'enter' | 'run' | 'wait' | 'retry' | 'task' | 'branches';
   enteredAt?: number;
   enteredEventId?: number;
-  retries?: Record<string, number>;
+  retries?: Record<string, number>; // attempts so far, per retrier index
   retryCount?: number;
-  until?: number;
+  until?: number; // a Wait state's or a retry back-off's wake time
   task?: TaskProgress;
   branches?: Branch[];
 }
-
-interface Branch {
-  cursor: Cursor;
-  started?: boolean;
-  done?: boolean;
-  output?: Json;
-}
+interface Branch { cursor: Cursor; started?: boolean; done?: boolean; output?: Json }
 
 type StoredEvent = Omit<HistoryEvent, 'timestamp'> & { timestamp: number };
 type EventDetails = Omit<HistoryEvent, 'timestamp' | 'type' | 'id' | 'previousEventId'>;
@@ -135,7 +112,7 @@ interface ExecutionRecord {
   stateMachineArn: string;
   stateMachineName: string;
   name: string;
-  definition: string;
+  definition: string; // as at the start: AWS runs that version even if the machine is updated
   roleArn: string;
   status: ExecutionStatus;
   startDate: number;
@@ -145,46 +122,28 @@ interface ExecutionRecord {
   error?: string;
   cause?: string;
   events: StoredEvent[];
-  tokens: string[];
+  tokens: string[]; // every token issued, so a stale one is TaskTimedOut rather than InvalidToken
   cursor?: Cursor;
 }
 
-interface Live {
-  rec: ExecutionRecord;
-  machine: StateMachineDefinition;
-  input: Json;
-  controller: AbortController;
-  limitTimer?: TimerHandle;
-}
+// ---------------------------------------------------------------------------------------------
+// In-memory shapes.
 
-/** A flow's view: which execution, and the signal that stops it (execution-wide or one branch group). */
-interface Run {
-  live: Live;
-  signal: AbortSignal;
-}
-
-interface Step {
-  output: Json;
-  next?: string;
-}
-
-type TokenOutcome =
-  | { kind: 'success'; output: string }
-  | { kind: 'failure'; error?: string; cause?: string }
-  | { kind: 'timeout' }
-  | { kind: 'heartbeat' };
-
+interface Live { rec: ExecutionRecord; machine: StateMachineDefinition; input: Json; controller: AbortController; limitTimer?: TimerHandle }
+/** A flow's view: its execution, and the signal that stops it (execution-wide or one branch group). */
+interface Run { live: Live; signal: AbortSignal }
+interface Step { output: Json; next?: string }
+type TokenOutcome = { kind: 'success'; output: string } | { kind: 'failure'; error?: string; cause?: string } | { kind: 'timeout' | 'heartbeat' };
 interface TokenEntry {
   executionArn: string;
   open: boolean;
   task?: TaskProgress;
-  /** A result sent before the flow started waiting (the Lambda called back before returning). */
-  early?: TokenOutcome;
+  early?: TokenOutcome; // sent before the flow started waiting (the Lambda called back before returning)
   deliver?: (outcome: TokenOutcome) => void;
   rearmHeartbeat?: () => void;
 }
 
-/** Why a flow was cut short from outside: it unwinds quietly, the interrupter writes history. */
+/** Why a flow was cut short from outside: it unwinds quietly, whoever interrupted writes history. */
 class Interrupted extends Error {
   constructor(readonly why: 'stopped' | 'timed out' | 'closed' | 'branch failed') {
     super(`Flow interrupted: ${why}`);
@@ -192,41 +151,32 @@ class Interrupted extends Error {
   }
 }
 
-interface TaskKind {
-  kind: 'invoke' | 'callback' | 'function';
-  resource: string;
-}
+interface TaskKind { kind: 'invoke' | 'callback' | 'function'; resource: string }
 
 function describeResource(arn: string): TaskKind | undefined {
   if (arn === 'arn:aws:states:::lambda:invoke') return { kind: 'invoke', resource: 'invoke' };
   if (arn === 'arn:aws:states:::lambda:invoke.waitForTaskToken') return { kind: 'callback', resource: 'invoke.waitForTaskToken' };
-  if (/^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/.test(arn)) return { kind: 'function', resource: arn };
+  if (/^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$/.test(arn)) return { kind: 'function', resource: arn };
   return undefined;
 }
 
-// AWS: 1-80 characters, none of whitespace, brackets, wildcards, these specials or control characters.
+// AWS names: 1-80 characters, none of whitespace, brackets, wildcards, these specials or control characters.
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 const STATE_MACHINE_ARN = /^arn:aws:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/;
 const EXECUTION_ARN = /^arn:aws:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
 
-const require = createRequire(import.meta.url);
-type AslValidator = (
-  definition: unknown,
-  options?: { checkPaths?: boolean; checkArn?: boolean },
-) => { isValid: boolean; errors: Array<Record<string, string>> };
-const aslValidator = require('asl-validator') as AslValidator;
+type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errors: Array<Record<string, string>> };
+const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
 /** Definitions already checked, by text: asl-validator builds its JSON schema afresh on every call (~100 ms). */
 const validated = new Map<string, StateMachineDefinition>();
 
 const toJson = (value: unknown): Json => (value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json));
 const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 const fileName = (name: string): string => encodeURIComponent(name).replace(/^\./, '%2E');
-
+const date = (ms: number | undefined): Date | undefined => (ms === undefined ? undefined : new Date(ms));
 /** Drops undefined fields, so details look like what AWS sends (absent, not null). */
-function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
+const compact = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
 export class LocalStepFunctions {
   private readonly clock: SchedulingClock;
@@ -240,18 +190,13 @@ export class LocalStepFunctions {
   private readonly tokens = new Map<string, TokenEntry>();
   private readonly located = new WeakSet<StatesError>();
   private readonly dirty = new Set<ExecutionRecord>();
+  private readonly pendingResume: ExecutionRecord[] = [];
   private readonly unsubscribeSettler: (() => void) | undefined;
   private busy = 0;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
 
-  constructor(options: {
-    clock: SchedulingClock;
-    invokeLambda: LambdaInvoker;
-    dataDir?: string;
-    region?: string;
-    accountId?: string;
-  }) {
+  constructor(options: { clock: SchedulingClock; invokeLambda: LambdaInvoker; dataDir?: string; region?: string; accountId?: string }) {
     this.clock = options.clock;
     this.invokeLambda = options.invokeLambda;
     this.dataDir = options.dataDir;
@@ -264,200 +209,132 @@ export class LocalStepFunctions {
 
   // ------------------------------------------------------------------------------ state machines
 
+  /** Creates the state machine, or updates its definition if one of that name exists. */
   createStateMachine(input: { name: string; definition: string; roleArn?: string }): Defined<CreateStateMachineOutput, 'stateMachineArn' | 'creationDate'> {
     this.checkName(input.name);
     this.parseDefinition(input.definition);
     const arn = `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${input.name}`;
     const existing = this.machines.get(arn);
-    const record: StateMachineRecord = {
-      name: input.name,
-      arn,
-      definition: input.definition,
-      roleArn: input.roleArn ?? existing?.roleArn ?? `arn:aws:iam::${this.accountId}:role/LocalStepFunctions`,
-      creationDate: existing?.creationDate ?? this.now(),
-    };
+    const roleArn = input.roleArn ?? existing?.roleArn ?? `arn:aws:iam::${this.accountId}:role/LocalStepFunctions`;
+    const record: StateMachineRecord = { name: input.name, arn, definition: input.definition, roleArn, creationDate: existing?.creationDate ?? this.now() };
     this.machines.set(arn, record);
-    if (this.dataDir && !this.closed) {
-      writeFileAtomic(join(this.dataDir, 'state-machines', `${fileName(record.name)}.json`), JSON.stringify(record));
-    }
+    if (this.dataDir && !this.closed) writeFileAtomic(join(this.dataDir, 'state-machines', `${fileName(record.name)}.json`), JSON.stringify(record));
     return { stateMachineArn: arn, creationDate: new Date(record.creationDate) };
   }
 
   describeStateMachine(input: { stateMachineArn: string }): StateMachineDescription {
-    const machine = this.machine(input.stateMachineArn);
+    const m = this.machine(input.stateMachineArn);
     return {
-      stateMachineArn: machine.arn,
-      name: machine.name,
-      status: 'ACTIVE',
-      definition: machine.definition,
-      roleArn: machine.roleArn,
-      type: 'STANDARD',
-      creationDate: new Date(machine.creationDate),
+      ...{ stateMachineArn: m.arn, name: m.name, status: 'ACTIVE', definition: m.definition, roleArn: m.roleArn, type: 'STANDARD' },
+      creationDate: new Date(m.creationDate),
       loggingConfiguration: { level: 'OFF', includeExecutionData: false },
     };
   }
 
-  listStateMachines(input: { maxResults?: number; nextToken?: string } = {}): { stateMachines: StateMachineSummary[]; nextToken?: string } {
+  listStateMachines(input: { maxResults?: number; nextToken?: string } = {}): Page<'stateMachines', StateMachineSummary> {
     const all = [...this.machines.values()].sort((a, b) => a.name.localeCompare(b.name));
     const page = paginate(all, input.maxResults, input.nextToken);
-    return {
-      stateMachines: page.items.map((m) => ({
-        stateMachineArn: m.arn,
-        name: m.name,
-        type: 'STANDARD',
-        creationDate: new Date(m.creationDate),
-      })),
-      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
-    };
+    const stateMachines = page.items.map((m): StateMachineSummary => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: new Date(m.creationDate) }));
+    return compact({ stateMachines, nextToken: page.nextToken });
   }
 
   // ------------------------------------------------------------------------------ executions
 
   startExecution(input: { stateMachineArn: string; name?: string; input?: string }): Defined<StartExecutionOutput, 'executionArn' | 'startDate'> {
+    this.resumePending();
     const machine = this.machine(input.stateMachineArn);
     const name = input.name ?? randomUUID();
     this.checkName(name);
     const text = input.input ?? '{}';
-    let parsed: Json;
-    try {
-      parsed = JSON.parse(text) as Json;
-    } catch {
-      throw new InvalidExecutionInput(`Invalid State Machine Execution Input: '${text}'`);
-    }
+    const parsed = parseJson(text, () => new InvalidExecutionInput(`Invalid State Machine Execution Input: '${text.slice(0, 200)}'`));
     if (bytes(text) > PAYLOAD_LIMIT) throw new InvalidExecutionInput('Execution input exceeds the 256 KiB limit');
     const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${name}`;
     const existing = this.executions.get(executionArn);
     if (existing) {
       // AWS: the same name and input while still running is an idempotent retry of the same start.
-      if (existing.status === 'RUNNING' && existing.input === text) {
-        return { executionArn, startDate: new Date(existing.startDate) };
-      }
+      if (existing.status === 'RUNNING' && existing.input === text) return { executionArn, startDate: new Date(existing.startDate) };
       throw new ExecutionAlreadyExists(`Execution Already Exists: '${executionArn}'`);
     }
-    const definition = this.parseDefinition(machine.definition);
     const rec: ExecutionRecord = {
-      executionArn,
-      stateMachineArn: machine.arn,
-      stateMachineName: machine.name,
-      name,
-      definition: machine.definition, // the definition at start, as AWS runs it even if updated later
-      roleArn: machine.roleArn,
-      status: 'RUNNING',
-      startDate: this.now(),
-      input: text,
-      events: [],
-      tokens: [],
-      cursor: { state: definition.StartAt, input: parsed, phase: 'enter' },
+      ...{ executionArn, stateMachineArn: machine.arn, stateMachineName: machine.name, name, definition: machine.definition, roleArn: machine.roleArn },
+      ...{ status: 'RUNNING', startDate: this.now(), input: text, events: [], tokens: [] },
+      cursor: { state: this.parseDefinition(machine.definition).StartAt, input: parsed, phase: 'enter' },
     };
     this.executions.set(executionArn, rec);
     const live = this.track(rec);
-    this.emit(live, 'ExecutionStarted', {
-      executionStartedEventDetails: { input: text, inputDetails: { truncated: false }, roleArn: rec.roleArn },
-    });
+    this.emit(live, 'ExecutionStarted', { executionStartedEventDetails: { input: text, inputDetails: WHOLE, roleArn: rec.roleArn } });
     this.launch(live);
     return { executionArn, startDate: new Date(rec.startDate) };
   }
 
   describeExecution(input: { executionArn: string }): ExecutionDescription {
+    this.resumePending();
     const rec = this.execution(input.executionArn);
     return compact({
-      executionArn: rec.executionArn,
-      stateMachineArn: rec.stateMachineArn,
-      name: rec.name,
-      status: rec.status,
-      startDate: new Date(rec.startDate),
-      stopDate: rec.stopDate === undefined ? undefined : new Date(rec.stopDate),
-      input: rec.input,
-      inputDetails: { included: true },
-      output: rec.output,
-      outputDetails: rec.output === undefined ? undefined : { included: true },
-      error: rec.error,
-      cause: rec.cause,
+      ...{ executionArn: rec.executionArn, stateMachineArn: rec.stateMachineArn, name: rec.name, status: rec.status },
+      ...{ startDate: new Date(rec.startDate), stopDate: date(rec.stopDate), input: rec.input, inputDetails: { included: true } },
+      ...{ output: rec.output, outputDetails: rec.output === undefined ? undefined : { included: true }, error: rec.error, cause: rec.cause },
     });
   }
 
-  listExecutions(input: {
-    stateMachineArn: string;
-    statusFilter?: ExecutionStatus;
-    maxResults?: number;
-    nextToken?: string;
-  }): { executions: ExecutionSummary[]; nextToken?: string } {
+  /** Newest first, as AWS lists them. */
+  listExecutions(input: { stateMachineArn: string; statusFilter?: ExecutionStatus; maxResults?: number; nextToken?: string }): Page<'executions', ExecutionSummary> {
+    this.resumePending();
     const machine = this.machine(input.stateMachineArn);
     const matching = [...this.executions.values()]
       .filter((rec) => rec.stateMachineArn === machine.arn && (!input.statusFilter || rec.status === input.statusFilter))
-      .reverse() // newest first, as AWS lists them (Map keeps start order)
+      .reverse() // a stable sort then keeps the later of two equal start times first
       .sort((a, b) => b.startDate - a.startDate);
     const page = paginate(matching, input.maxResults, input.nextToken);
-    return {
-      executions: page.items.map(
-        (rec): ExecutionSummary =>
-          compact({
-            executionArn: rec.executionArn,
-            stateMachineArn: rec.stateMachineArn,
-            name: rec.name,
-            status: rec.status,
-            startDate: new Date(rec.startDate),
-            stopDate: rec.stopDate === undefined ? undefined : new Date(rec.stopDate),
-          }),
-      ),
-      ...(page.nextToken ? { nextToken: page.nextToken } : {}),
-    };
+    const executions = page.items.map((rec) =>
+      compact({ executionArn: rec.executionArn, stateMachineArn: rec.stateMachineArn, name: rec.name, status: rec.status, startDate: new Date(rec.startDate), stopDate: date(rec.stopDate) }),
+    );
+    return compact({ executions, nextToken: page.nextToken });
   }
 
-  getExecutionHistory(input: {
-    executionArn: string;
-    reverseOrder?: boolean;
-    maxResults?: number;
-    nextToken?: string;
-    includeExecutionData?: boolean;
-  }): { events: HistoryEvent[]; nextToken?: string } {
-    const rec = this.execution(input.executionArn);
-    const withData = input.includeExecutionData !== false;
-    const events = rec.events.map((event) => toHistoryEvent(event, withData));
+  getExecutionHistory(input: { executionArn: string; reverseOrder?: boolean; maxResults?: number; nextToken?: string; includeExecutionData?: boolean }): Page<'events', HistoryEvent> {
+    this.resumePending();
+    const events = this.execution(input.executionArn).events.map((event) => toHistoryEvent(event, input.includeExecutionData !== false));
     if (input.reverseOrder) events.reverse();
     const page = paginate(events, input.maxResults, input.nextToken);
-    return { events: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    return compact({ events: page.items, nextToken: page.nextToken });
   }
 
   stopExecution(input: { executionArn: string; error?: string; cause?: string }): Defined<StopExecutionOutput, 'stopDate'> {
+    this.resumePending();
     const rec = this.execution(input.executionArn);
     const live = this.live.get(rec.executionArn);
-    if (live && rec.status === 'RUNNING') this.finish(live, 'ABORTED', { error: input.error, cause: input.cause });
+    if (live) this.finish(live, 'ABORTED', { error: input.error, cause: input.cause });
     return { stopDate: new Date(rec.stopDate ?? this.now()) };
   }
 
   // ------------------------------------------------------------------------------ task tokens
 
   sendTaskSuccess(input: { taskToken: string; output: string }): Record<string, never> {
+    this.resumePending();
     const entry = this.openToken(input.taskToken);
-    try {
-      JSON.parse(input.output);
-    } catch {
-      throw new InvalidOutput(`Invalid Output: '${input.output.slice(0, 200)}'`);
-    }
+    parseJson(input.output, () => new InvalidOutput(`Invalid Output: '${input.output.slice(0, 200)}'`));
     if (bytes(input.output) > PAYLOAD_LIMIT) {
-      throw new ValidationException(
-        "1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144",
-      );
+      throw new ValidationException("1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144");
     }
     this.settleToken(entry, { kind: 'success', output: input.output });
     return {};
   }
 
   sendTaskFailure(input: { taskToken: string; error?: string; cause?: string }): Record<string, never> {
-    const entry = this.openToken(input.taskToken);
-    this.settleToken(entry, { kind: 'failure', error: input.error, cause: input.cause });
+    this.resumePending();
+    this.settleToken(this.openToken(input.taskToken), { kind: 'failure', error: input.error, cause: input.cause });
     return {};
   }
 
   /** Resets the heartbeat clock; writes no history event (as on AWS). */
   sendTaskHeartbeat(input: { taskToken: string }): Record<string, never> {
+    this.resumePending();
     const entry = this.openToken(input.taskToken);
     const task = entry.task;
     if (task?.heartbeatSeconds !== undefined) {
       task.heartbeatAt = this.now() + task.heartbeatSeconds * 1000;
-      const live = this.live.get(entry.executionArn);
-      if (live) this.save(live);
+      this.save(this.live.get(entry.executionArn));
       entry.rearmHeartbeat?.();
     }
     return {};
@@ -467,6 +344,7 @@ export class LocalStepFunctions {
 
   /** Resolves once every running execution is parked on a timer or a task token. */
   async whenIdle(): Promise<void> {
+    this.resumePending();
     for (;;) {
       if (this.busy > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       await new Promise((resolve) => setImmediate(resolve));
@@ -491,8 +369,7 @@ export class LocalStepFunctions {
   // ------------------------------------------------------------------------------ the interpreter
 
   private launch(live: Live): void {
-    const run: Run = { live, signal: live.controller.signal };
-    this.runStates(run, live.machine, live.rec.cursor!).then(
+    this.runStates({ live, signal: live.controller.signal }, live.machine, live.rec.cursor!).then(
       (output) => this.finish(live, 'SUCCEEDED', { output }),
       (error: unknown) => {
         if (error instanceof Interrupted) return;
@@ -511,12 +388,7 @@ export class LocalStepFunctions {
         const state = block.States[cur.state];
         if (!state) throw runtimeError(`No state named '${cur.state}'`);
         if (cur.phase === 'enter') this.enter(run, state, cur);
-        let step: Step;
-        try {
-          step = await this.execute(run, state, cur);
-        } catch (error) {
-          throw this.locate(error, cur);
-        }
+        const step = await this.execute(run, state, cur).catch((error: unknown) => Promise.reject(this.locate(error, cur)));
         if (step.next === undefined) return step.output;
         for (const key of Object.keys(cur)) delete (cur as unknown as Record<string, unknown>)[key];
         Object.assign(cur, { state: step.next, input: step.output, phase: 'enter' } satisfies Cursor);
@@ -528,38 +400,39 @@ export class LocalStepFunctions {
   }
 
   private enter(run: Run, state: State, cur: Cursor): void {
-    cur.enteredAt = this.now();
-    cur.retryCount = 0;
-    cur.retries = {};
-    cur.phase = 'run';
+    Object.assign(cur, { enteredAt: this.now(), retryCount: 0, retries: {}, phase: 'run' });
     cur.enteredEventId = this.emit(run.live, `${state.Type}StateEntered`, {
-      stateEnteredEventDetails: { name: cur.state, input: JSON.stringify(cur.input), inputDetails: { truncated: false } },
+      stateEnteredEventDetails: { name: cur.state, input: JSON.stringify(cur.input), inputDetails: WHOLE },
     });
   }
 
   private async execute(run: Run, state: State, cur: Cursor): Promise<Step> {
+    const effective = (): Json => selectPath(cur.input, state.InputPath, 'InputPath');
     switch (state.Type) {
       case 'Pass': {
-        const effective = this.effectiveInput(run, cur, state.InputPath, state.Parameters);
-        const result = state.Result !== undefined ? state.Result : effective;
-        return this.exit(run, state, cur, applyResultPath(cur.input, result, state.ResultPath));
+        const parameters = state.Parameters === undefined ? effective() : resolveTemplate(state.Parameters, effective(), this.context(run, cur));
+        return this.exit(run, state, cur, applyResultPath(cur.input, state.Result !== undefined ? state.Result : parameters, state.ResultPath));
       }
-      case 'Wait':
-        return this.wait(run, state, cur);
+      case 'Wait': {
+        if (cur.phase !== 'wait' || cur.until === undefined) {
+          Object.assign(cur, { phase: 'wait', until: this.wakeTime(state, effective()) });
+          this.save(run.live);
+        }
+        await this.sleepUntil(run, cur.until!);
+        return this.exit(run, state, cur, effective());
+      }
       case 'Choice': {
-        const effective = applyInputPath(cur.input, state.InputPath);
-        const next = chooseNext(state.Choices, state.Default, effective);
+        const next = chooseNext(state.Choices, state.Default, effective());
         // AWS reports "no choice matched" as States.Runtime (States.NoChoiceMatched is reserved).
         if (next === undefined) throw runtimeError(`No Choice rule matched and there is no Default in state '${cur.state}'`);
-        return this.exit(run, state, cur, effective, next);
+        return this.exit(run, state, cur, effective(), next);
       }
       case 'Succeed':
-        return this.exit(run, state, cur, applyInputPath(cur.input, state.InputPath));
+        return this.exit(run, state, cur, effective());
       case 'Fail': {
-        const context = this.context(run, cur);
         const text = (path: string | undefined, fixed: string | undefined, field: string): string | undefined => {
           if (path === undefined) return fixed;
-          const value = evaluateExpression(path, cur.input, context, field);
+          const value = evaluateExpression(path, cur.input, this.context(run, cur), field);
           if (typeof value !== 'string') throw runtimeError(`The ${field} '${path}' must resolve to a string`);
           return value;
         };
@@ -570,49 +443,27 @@ export class LocalStepFunctions {
     }
   }
 
-  private effectiveInput(run: Run, cur: Cursor, inputPath: string | null | undefined, parameters: Json | undefined): Json {
-    const effective = applyInputPath(cur.input, inputPath);
-    return parameters === undefined ? effective : resolveTemplate(parameters, effective, this.context(run, cur));
-  }
-
   /** Applies OutputPath and leaves the state. */
   private exit(run: Run, state: State, cur: Cursor, result: Json, next?: string): Step {
-    return this.leave(run, state, cur, applyOutputPath(result, state.OutputPath), next);
+    return this.leave(run, state, cur, selectPath(result, state.OutputPath, 'OutputPath'), next);
   }
 
   private leave(run: Run, state: State, cur: Cursor, output: Json, next?: string): Step {
     const text = JSON.stringify(output);
-    if (bytes(text) > PAYLOAD_LIMIT) {
-      throw new StatesError('States.DataLimitExceeded', `The state/task '${cur.state}' returned a result with a size exceeding the maximum number of bytes service limit.`);
-    }
-    this.emit(run.live, `${state.Type}StateExited`, {
-      stateExitedEventDetails: { name: cur.state, output: text, outputDetails: { truncated: false } },
-    });
+    if (bytes(text) > PAYLOAD_LIMIT) throw new StatesError('States.DataLimitExceeded', `The state '${cur.state}' returned more than 256 KiB`);
+    this.emit(run.live, `${state.Type}StateExited`, { stateExitedEventDetails: { name: cur.state, output: text, outputDetails: WHOLE } });
     return { output, next: next ?? (state.Type === 'Succeed' ? undefined : state.Next) };
   }
 
-  private async wait(run: Run, state: WaitState, cur: Cursor): Promise<Step> {
-    const effective = applyInputPath(cur.input, state.InputPath);
-    if (cur.phase !== 'wait' || cur.until === undefined) {
-      cur.until = this.wakeTime(state, effective);
-      cur.phase = 'wait';
-      this.save(run.live);
-    }
-    await this.sleepUntil(run, cur.until);
-    return this.exit(run, state, cur, effective);
-  }
-
   private wakeTime(state: WaitState, input: Json): number {
-    let seconds = state.Seconds;
-    if (state.SecondsPath !== undefined) {
-      const value = readPath(input, state.SecondsPath, 'SecondsPath');
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-        throw runtimeError(`The SecondsPath '${state.SecondsPath}' must resolve to a non-negative integer, got '${JSON.stringify(value)}'`);
+    const seconds = state.SecondsPath === undefined ? state.Seconds : readPath(input, state.SecondsPath, 'SecondsPath');
+    if (seconds !== undefined) {
+      if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
+        throw runtimeError(`The SecondsPath '${state.SecondsPath}' must resolve to a non-negative integer, got '${JSON.stringify(seconds)}'`);
       }
-      seconds = value;
+      return this.now() + seconds * 1000;
     }
-    if (seconds !== undefined) return this.now() + seconds * 1000;
-    const stamp = state.TimestampPath !== undefined ? readPath(input, state.TimestampPath, 'TimestampPath') : state.Timestamp;
+    const stamp = state.TimestampPath === undefined ? state.Timestamp : readPath(input, state.TimestampPath, 'TimestampPath');
     const at = typeof stamp === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(stamp) ? Date.parse(stamp) : NaN;
     if (Number.isNaN(at)) throw runtimeError(`The Wait timestamp '${JSON.stringify(stamp)}' is not an ISO-8601 timestamp`);
     return at;
@@ -624,7 +475,6 @@ export class LocalStepFunctions {
       if (cur.phase === 'retry' && cur.until !== undefined) {
         await this.sleepUntil(run, cur.until);
         cur.phase = 'run';
-        delete cur.until;
         this.save(run.live);
       }
       let result: Json;
@@ -634,10 +484,7 @@ export class LocalStepFunctions {
         if (!(error instanceof StatesError) || error.terminal) throw error;
         const delay = this.retryDelay(state.Retry, error, cur);
         if (delay !== undefined) {
-          cur.phase = 'retry';
-          cur.until = this.now() + delay;
-          delete cur.task;
-          delete cur.branches;
+          Object.assign(cur, { phase: 'retry', until: this.now() + delay, task: undefined, branches: undefined });
           this.save(run.live);
           continue;
         }
@@ -655,16 +502,12 @@ export class LocalStepFunctions {
   private retryDelay(retriers: Retrier[] | undefined, error: StatesError, cur: Cursor): number | undefined {
     const index = retriers?.findIndex((r) => errorMatches(r.ErrorEquals, error)) ?? -1;
     const retrier = retriers?.[index];
-    if (!retrier) return undefined;
-    const retries = (cur.retries ??= {});
-    const done = retries[index] ?? 0;
-    if (done >= (retrier.MaxAttempts ?? 3)) return undefined;
-    retries[index] = done + 1;
+    const done = cur.retries?.[index] ?? 0;
+    if (!retrier || done >= (retrier.MaxAttempts ?? 3)) return undefined;
+    cur.retries = { ...cur.retries, [index]: done + 1 };
     cur.retryCount = (cur.retryCount ?? 0) + 1;
-    let seconds = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** done;
-    if (retrier.MaxDelaySeconds !== undefined) seconds = Math.min(seconds, retrier.MaxDelaySeconds);
-    if (retrier.JitterStrategy === 'FULL') seconds *= Math.random();
-    return Math.round(seconds * 1000);
+    const seconds = Math.min((retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** done, retrier.MaxDelaySeconds ?? Infinity);
+    return Math.round(seconds * 1000 * (retrier.JitterStrategy === 'FULL' ? Math.random() : 1));
   }
 
   // ------------------------------------------------------------------------------ Task
@@ -672,42 +515,27 @@ export class LocalStepFunctions {
   private async runTask(run: Run, state: TaskState, cur: Cursor): Promise<Json> {
     const kind = describeResource(state.Resource);
     if (!kind) throw runtimeError(`Unsupported resource '${state.Resource}'`);
-    const resumed = cur.phase === 'task' && cur.task?.submitted === true && cur.task.token !== undefined;
+    const where = { resourceType: 'lambda', resource: kind.resource };
     try {
-      const { result, reported } = resumed
-        ? await this.awaitCallback(run, cur.task!)
-        : await this.startTask(run, state, cur, kind);
-      if (kind.kind === 'function') {
-        this.emit(run.live, 'LambdaFunctionSucceeded', {
-          lambdaFunctionSucceededEventDetails: { output: reported, outputDetails: { truncated: false } },
-        });
-      } else {
-        this.emit(run.live, 'TaskSucceeded', {
-          taskSucceededEventDetails: { resourceType: 'lambda', resource: kind.resource, output: reported, outputDetails: { truncated: false } },
-        });
-      }
+      const resumed = cur.phase === 'task' && cur.task?.submitted && cur.task.token !== undefined;
+      const { result, reported } = resumed ? await this.awaitCallback(run, cur.task!) : await this.startTask(run, state, cur, kind);
+      if (kind.kind === 'function') this.emit(run.live, 'LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: reported, outputDetails: WHOLE } });
+      else this.emit(run.live, 'TaskSucceeded', { taskSucceededEventDetails: { ...where, output: reported, outputDetails: WHOLE } });
       return result;
     } catch (error) {
-      if (error instanceof StatesError && !error.terminal) this.emitTaskFailure(run, kind, error);
+      if (error instanceof StatesError && !error.terminal) {
+        const details = compact({ error: error.error, cause: error.errorCause });
+        const timedOut = error.error === 'States.Timeout';
+        if (kind.kind === 'function' && timedOut) this.emit(run.live, 'LambdaFunctionTimedOut', { lambdaFunctionTimedOutEventDetails: details });
+        else if (kind.kind === 'function') this.emit(run.live, 'LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: details });
+        else if (timedOut) this.emit(run.live, 'TaskTimedOut', { taskTimedOutEventDetails: { ...where, ...details } });
+        else this.emit(run.live, 'TaskFailed', { taskFailedEventDetails: { ...where, ...details } });
+      }
       throw error;
     } finally {
       // A task that ends in any way closes its token (a retry gets a new one) — except when the
       // engine is closing: then the token must survive for the engine that resumes this task.
-      const token = cur.task?.token;
-      if (token && !this.closed) this.closeToken(token);
-    }
-  }
-
-  private emitTaskFailure(run: Run, kind: TaskKind, error: StatesError): void {
-    const timedOut = error.error === 'States.Timeout';
-    const details = compact({ error: error.error, cause: error.errorCause });
-    if (kind.kind === 'function') {
-      if (timedOut) this.emit(run.live, 'LambdaFunctionTimedOut', { lambdaFunctionTimedOutEventDetails: details });
-      else this.emit(run.live, 'LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: details });
-    } else {
-      const where = { resourceType: 'lambda', resource: kind.resource };
-      if (timedOut) this.emit(run.live, 'TaskTimedOut', { taskTimedOutEventDetails: { ...where, ...details } });
-      else this.emit(run.live, 'TaskFailed', { taskFailedEventDetails: { ...where, ...details } });
+      if (cur.task?.token && !this.closed) this.closeToken(cur.task.token);
     }
   }
 
@@ -715,62 +543,34 @@ export class LocalStepFunctions {
     // A task caught mid-invocation by a restart is run again; the token it had is dead.
     if (cur.task?.token) this.closeToken(cur.task.token);
     const live = run.live;
-    const effective = applyInputPath(cur.input, state.InputPath);
+    const effective = selectPath(cur.input, state.InputPath, 'InputPath');
     const token = kind.kind === 'callback' ? this.mintToken(live.rec) : undefined;
     const parameters = state.Parameters === undefined ? effective : resolveTemplate(state.Parameters, effective, this.context(run, cur, token));
     const timeout = positiveSeconds(state.TimeoutSeconds, state.TimeoutSecondsPath, effective, 'TimeoutSecondsPath');
     const heartbeat = positiveSeconds(state.HeartbeatSeconds, state.HeartbeatSecondsPath, effective, 'HeartbeatSecondsPath');
+    const { functionName, payload } = lambdaCall(kind, parameters);
     const now = this.now();
     const task: TaskProgress = compact({
-      token,
-      submitted: false,
-      timeoutAt: timeout === undefined ? undefined : now + timeout * 1000,
-      heartbeatSeconds: heartbeat,
-      heartbeatAt: heartbeat === undefined ? undefined : now + heartbeat * 1000,
+      ...{ token, submitted: false, heartbeatSeconds: heartbeat },
+      ...{ timeoutAt: timeout && now + timeout * 1000, heartbeatAt: heartbeat && now + heartbeat * 1000 },
     });
-    cur.phase = 'task';
-    cur.task = task;
+    Object.assign(cur, { phase: 'task', task });
     if (token) this.tokens.get(token)!.task = task;
-    const { functionName, payload } = lambdaCall(kind, parameters);
+    const where = { resourceType: 'lambda', resource: kind.resource };
     if (kind.kind === 'function') {
-      this.emit(live, 'LambdaFunctionScheduled', {
-        lambdaFunctionScheduledEventDetails: compact({
-          resource: kind.resource,
-          input: JSON.stringify(parameters),
-          inputDetails: { truncated: false },
-          timeoutInSeconds: timeout,
-        }),
-      });
+      const scheduled = compact({ resource: kind.resource, input: JSON.stringify(parameters), inputDetails: WHOLE, timeoutInSeconds: timeout });
+      this.emit(live, 'LambdaFunctionScheduled', { lambdaFunctionScheduledEventDetails: scheduled });
       this.emit(live, 'LambdaFunctionStarted', {});
     } else {
-      const where = { resourceType: 'lambda', resource: kind.resource };
-      this.emit(live, 'TaskScheduled', {
-        taskScheduledEventDetails: compact({
-          ...where,
-          region: this.region,
-          parameters: JSON.stringify(parameters),
-          timeoutInSeconds: timeout,
-          heartbeatInSeconds: heartbeat,
-        }),
-      });
+      const scheduled = compact({ ...where, region: this.region, parameters: JSON.stringify(parameters), timeoutInSeconds: timeout, heartbeatInSeconds: heartbeat });
+      this.emit(live, 'TaskScheduled', { taskScheduledEventDetails: scheduled });
       this.emit(live, 'TaskStarted', { taskStartedEventDetails: where });
     }
-
-    let returned: unknown;
-    try {
-      returned = await this.withDeadline(run, this.invokeLambda(functionName, payload), task.timeoutAt);
-    } catch (error) {
-      throw lambdaError(error);
-    }
-    if (kind.kind === 'function') {
-      const result = toJson(returned);
-      return { result, reported: JSON.stringify(result) };
-    }
-    const result: Json = { ExecutedVersion: '$LATEST', Payload: toJson(returned), StatusCode: 200 };
-    if (kind.kind === 'invoke') return { result, reported: JSON.stringify(result) };
-    this.emit(live, 'TaskSubmitted', {
-      taskSubmittedEventDetails: { resourceType: 'lambda', resource: kind.resource, output: JSON.stringify(result), outputDetails: { truncated: false } },
-    });
+    const invoked = this.invokeLambda(functionName, payload).catch((error: unknown) => Promise.reject(lambdaError(error)));
+    const returned = await this.race(run, invoked, task.timeoutAt, () => Promise.reject(new StatesError('States.Timeout', undefined)));
+    const result: Json = kind.kind === 'function' ? toJson(returned) : { ExecutedVersion: '$LATEST', Payload: toJson(returned), StatusCode: 200 };
+    if (kind.kind !== 'callback') return { result, reported: JSON.stringify(result) };
+    this.emit(live, 'TaskSubmitted', { taskSubmittedEventDetails: { ...where, output: JSON.stringify(result), outputDetails: WHOLE } });
     task.submitted = true;
     this.save(live);
     return this.awaitCallback(run, task);
@@ -780,48 +580,33 @@ export class LocalStepFunctions {
   private async awaitCallback(run: Run, task: TaskProgress): Promise<{ result: Json; reported: string }> {
     const entry = this.tokens.get(task.token!);
     if (!entry) throw runtimeError('Task token lost');
-    const outcome =
-      entry.early ??
-      (await this.idle(
-        new Promise<TokenOutcome>((resolve, reject) => {
-          const timers: Array<TimerHandle | undefined> = [];
-          let heartbeatTimer: TimerHandle | undefined;
-          const done = (settle: () => void): void => {
-            timers.forEach((t) => t?.cancel());
-            heartbeatTimer?.cancel();
-            entry.deliver = undefined;
-            entry.rearmHeartbeat = undefined;
-            run.signal.removeEventListener('abort', onAbort);
-            settle();
-          };
-          const onAbort = (): void => done(() => reject(run.signal.reason));
-          if (run.signal.aborted) return onAbort();
-          entry.deliver = (o) => done(() => resolve(o));
-          const expire = (kind: 'timeout' | 'heartbeat') => (): void => {
-            entry.open = false;
-            entry.deliver?.({ kind });
-          };
-          entry.rearmHeartbeat = () => {
-            heartbeatTimer?.cancel();
-            heartbeatTimer = task.heartbeatAt === undefined ? undefined : this.clock.setTimer(new Date(task.heartbeatAt), expire('heartbeat'));
-          };
-          entry.rearmHeartbeat();
-          if (task.timeoutAt !== undefined) timers.push(this.clock.setTimer(new Date(task.timeoutAt), expire('timeout')));
-          run.signal.addEventListener('abort', onAbort, { once: true });
-        }),
-      ));
-    switch (outcome.kind) {
-      case 'success':
-        return { result: JSON.parse(outcome.output) as Json, reported: outcome.output };
-      case 'failure':
-        throw new StatesError(outcome.error, outcome.cause);
-      case 'timeout':
-        throw new StatesError('States.Timeout', undefined);
-      case 'heartbeat':
-        // SFN-BEHAVIOUR.md: a missed heartbeat is reported as States.Timeout; AWS also lets
-        // Retry/Catch name it States.HeartbeatTimeout, so it answers to both.
-        throw new StatesError('States.Timeout', undefined, ['States.HeartbeatTimeout']);
-    }
+    const outcome = entry.early ?? (await this.idle(new Promise<TokenOutcome>((resolve, reject) => {
+      let timeout: TimerHandle | undefined;
+      let heartbeat: TimerHandle | undefined;
+      const done = (settle: () => void): void => {
+        timeout?.cancel();
+        heartbeat?.cancel();
+        Object.assign(entry, { deliver: undefined, rearmHeartbeat: undefined });
+        run.signal.removeEventListener('abort', onAbort);
+        settle();
+      };
+      const onAbort = (): void => done(() => reject(run.signal.reason));
+      if (run.signal.aborted) return onAbort();
+      entry.deliver = (o) => done(() => resolve(o));
+      const expire = (kind: 'timeout' | 'heartbeat') => (): void => this.settleToken(entry, { kind });
+      entry.rearmHeartbeat = () => {
+        heartbeat?.cancel();
+        heartbeat = task.heartbeatAt === undefined ? undefined : this.clock.setTimer(new Date(task.heartbeatAt), expire('heartbeat'));
+      };
+      entry.rearmHeartbeat();
+      if (task.timeoutAt !== undefined) timeout = this.clock.setTimer(new Date(task.timeoutAt), expire('timeout'));
+      run.signal.addEventListener('abort', onAbort, { once: true });
+    })));
+    if (outcome.kind === 'success') return { result: JSON.parse(outcome.output) as Json, reported: outcome.output };
+    if (outcome.kind === 'failure') throw new StatesError(outcome.error, outcome.cause);
+    // SFN-BEHAVIOUR.md: a missed heartbeat is reported as States.Timeout; AWS also lets
+    // Retry/Catch name it States.HeartbeatTimeout, so it answers to that too.
+    throw new StatesError('States.Timeout', undefined, outcome.kind === 'heartbeat' ? ['States.HeartbeatTimeout'] : []);
   }
 
   // ------------------------------------------------------------------------------ Parallel / Map
@@ -829,7 +614,7 @@ export class LocalStepFunctions {
   private async runBranches(run: Run, state: ParallelState | MapState, cur: Cursor): Promise<Json> {
     const live = run.live;
     if (cur.phase !== 'branches' || !cur.branches) {
-      const effective = applyInputPath(cur.input, state.InputPath);
+      const effective = selectPath(cur.input, state.InputPath, 'InputPath');
       const context = this.context(run, cur);
       let inputs: Json[];
       if (state.Type === 'Parallel') {
@@ -838,21 +623,20 @@ export class LocalStepFunctions {
         const items = state.ItemsPath === undefined ? effective : readPath(effective, state.ItemsPath, 'ItemsPath');
         if (!Array.isArray(items)) throw runtimeError(`The Map state '${cur.state}' needs an array of items, got '${JSON.stringify(items)}'`);
         const selector = state.ItemSelector ?? state.Parameters;
-        inputs = items.map((value, index) =>
-          selector === undefined ? value : resolveTemplate(selector, effective, { ...context, Map: { Item: { Index: index, Value: value } } }),
-        );
+        const itemContext = (Index: number, Value: Json): JsonObject => ({ ...context, Map: { Item: { Index, Value } } });
+        inputs = items.map((value, i) => (selector === undefined ? value : resolveTemplate(selector, effective, itemContext(i, value))));
       }
-      cur.branches = inputs.map((input, i) => ({ cursor: { state: blockOf(state, i).StartAt, input, phase: 'enter' } }));
-      cur.phase = 'branches';
+      const branches = inputs.map((input, i): Branch => ({ cursor: { state: blockOf(state, i).StartAt, input, phase: 'enter' } }));
+      Object.assign(cur, { phase: 'branches', branches });
       this.emit(live, `${state.Type}StateStarted`, state.Type === 'Map' ? { mapStateStartedEventDetails: { length: inputs.length } } : {});
     }
-    // One signal for the group: a failing branch stops its siblings (and their tokens close).
+    // One signal for the group: a failing branch stops its siblings (and so closes their tokens).
     const group = new AbortController();
     const relay = (): void => group.abort(run.signal.reason);
     run.signal.addEventListener('abort', relay, { once: true });
-    const child: Run = { live, signal: group.signal };
     try {
-      const outputs = await this.idle(Promise.all(cur.branches.map((branch, i) => this.runBranch(child, state, cur.state, branch, i))));
+      const child: Run = { live, signal: group.signal };
+      const outputs = await this.idle(Promise.all(cur.branches!.map((branch, i) => this.runBranch(child, state, cur.state, branch, i))));
       this.emit(live, `${state.Type}StateSucceeded`, {});
       return outputs;
     } catch (error) {
@@ -875,7 +659,6 @@ export class LocalStepFunctions {
       const output = await this.runStates(run, blockOf(state, index), branch.cursor);
       Object.assign(branch, { done: true, output });
       if (isMap) this.emit(run.live, 'MapIterationSucceeded', { mapIterationSucceededEventDetails: { name, index } });
-      this.save(run.live);
       return output;
     } catch (error) {
       if (isMap && error instanceof StatesError) this.emit(run.live, 'MapIterationFailed', { mapIterationFailedEventDetails: { name, index } });
@@ -885,17 +668,12 @@ export class LocalStepFunctions {
 
   // ------------------------------------------------------------------------------ flow plumbing
 
+  /** The context object, `$$`. */
   private context(run: Run, cur: Cursor, token?: string): JsonObject {
-    const rec = run.live.rec;
+    const { rec, input } = run.live;
+    const startTime = new Date(rec.startDate).toISOString();
     return {
-      Execution: {
-        Id: rec.executionArn,
-        Input: run.live.input,
-        Name: rec.name,
-        RoleArn: rec.roleArn,
-        StartTime: new Date(rec.startDate).toISOString(),
-        RedriveCount: 0,
-      },
+      Execution: { Id: rec.executionArn, Input: input, Name: rec.name, RoleArn: rec.roleArn, StartTime: startTime, RedriveCount: 0 },
       State: { Name: cur.state, EnteredTime: new Date(cur.enteredAt ?? this.now()).toISOString(), RetryCount: cur.retryCount ?? 0 },
       StateMachine: { Id: rec.stateMachineArn, Name: rec.stateMachineName },
       ...(token === undefined ? {} : { Task: { Token: token } }),
@@ -905,33 +683,18 @@ export class LocalStepFunctions {
   /** AWS prefixes a States.Runtime cause with where it happened. */
   private locate(error: unknown, cur: Cursor): unknown {
     if (!(error instanceof StatesError) || !error.terminal || this.located.has(error)) return error;
-    const located = new StatesError(
-      error.error,
-      `An error occurred while executing the state '${cur.state}' (entered at the event id #${cur.enteredEventId ?? 0}). ${error.errorCause ?? ''}`.trim(),
-    );
+    const where = `An error occurred while executing the state '${cur.state}' (entered at the event id #${cur.enteredEventId ?? 0}).`;
+    const located = new StatesError(error.error, `${where} ${error.errorCause ?? ''}`.trim());
     this.located.add(located);
     return located;
   }
 
   private sleepUntil(run: Run, at: number): Promise<void> {
-    return this.idle(
-      new Promise<void>((resolve, reject) => {
-        if (run.signal.aborted) return reject(run.signal.reason);
-        const onAbort = (): void => {
-          timer.cancel();
-          reject(run.signal.reason);
-        };
-        const timer = this.clock.setTimer(new Date(at), () => {
-          run.signal.removeEventListener('abort', onAbort);
-          resolve();
-        });
-        run.signal.addEventListener('abort', onAbort, { once: true });
-      }),
-    );
+    return this.idle(this.race(run, undefined, at, () => undefined));
   }
 
-  /** Settles with `work`, unless the task's deadline (States.Timeout) or a stop comes first. */
-  private withDeadline<T>(run: Run, work: Promise<T>, at: number | undefined): Promise<T> {
+  /** Settles with `work`, or with `onTime()` once the clock reaches `at`, whichever is first; rejects on a stop. */
+  private race<T>(run: Run, work: Promise<T> | undefined, at: number | undefined, onTime: () => T | Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const finish = (settle: () => void): void => {
         timer?.cancel();
@@ -939,13 +702,10 @@ export class LocalStepFunctions {
         settle();
       };
       const onAbort = (): void => finish(() => reject(run.signal.reason));
-      const timer = at === undefined ? undefined : this.clock.setTimer(new Date(at), () => finish(() => reject(new StatesError('States.Timeout', undefined))));
+      const timer = at === undefined ? undefined : this.clock.setTimer(new Date(at), () => finish(() => resolve(onTime())));
       if (run.signal.aborted) return onAbort();
       run.signal.addEventListener('abort', onAbort, { once: true });
-      work.then(
-        (value) => finish(() => resolve(value)),
-        (error: unknown) => finish(() => reject(error)),
-      );
+      work?.then((value) => finish(() => resolve(value)), (error: unknown) => finish(() => reject(error)));
     });
   }
 
@@ -961,46 +721,30 @@ export class LocalStepFunctions {
 
   private setBusy(delta: number): void {
     this.busy += delta;
-    if (this.busy === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      waiters.forEach((wake) => wake());
-    }
+    if (this.busy === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
   }
 
-  private finish(
-    live: Live,
-    status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT',
-    result: { output?: Json; error?: string; cause?: string },
-  ): void {
+  private finish(live: Live, status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT', result: { output?: Json; error?: string; cause?: string }): void {
     const rec = live.rec;
     if (rec.status !== 'RUNNING' || this.closed) return;
-    rec.status = status;
-    rec.stopDate = this.now();
-    delete rec.cursor;
     const failure = compact({ error: result.error, cause: result.cause });
-    if (status === 'SUCCEEDED') {
-      rec.output = JSON.stringify(result.output ?? null);
-      this.emit(live, 'ExecutionSucceeded', { executionSucceededEventDetails: { output: rec.output, outputDetails: { truncated: false } } });
-    } else {
-      Object.assign(rec, failure);
-      if (status === 'FAILED') this.emit(live, 'ExecutionFailed', { executionFailedEventDetails: failure });
-      if (status === 'ABORTED') this.emit(live, 'ExecutionAborted', { executionAbortedEventDetails: failure });
-      if (status === 'TIMED_OUT') this.emit(live, 'ExecutionTimedOut', { executionTimedOutEventDetails: failure });
-    }
-    for (const token of rec.tokens) this.closeToken(token);
+    Object.assign(rec, { status, stopDate: this.now(), cursor: undefined }, status === 'SUCCEEDED' ? { output: JSON.stringify(result.output ?? null) } : failure);
+    if (status === 'SUCCEEDED') this.emit(live, 'ExecutionSucceeded', { executionSucceededEventDetails: { output: rec.output, outputDetails: WHOLE } });
+    if (status === 'FAILED') this.emit(live, 'ExecutionFailed', { executionFailedEventDetails: failure });
+    if (status === 'ABORTED') this.emit(live, 'ExecutionAborted', { executionAbortedEventDetails: failure });
+    if (status === 'TIMED_OUT') this.emit(live, 'ExecutionTimedOut', { executionTimedOutEventDetails: failure });
+    rec.tokens.forEach((token) => this.closeToken(token));
     live.limitTimer?.cancel();
     this.live.delete(rec.executionArn);
     live.controller.abort(new Interrupted(status === 'TIMED_OUT' ? 'timed out' : 'stopped'));
-    this.save(live);
   }
 
   private emit(live: Live, type: string, details: EventDetails): number {
     const events = live.rec.events;
     const id = events.length + 1;
     // AWS: the first state's entry points back at 0, like ExecutionStarted; every other event at the one before.
-    const first = type.endsWith('StateEntered') && events.length === 1;
-    events.push({ id, previousEventId: first ? 0 : id - 1, type: type as HistoryEventType, timestamp: this.now(), ...details });
+    const previousEventId = type.endsWith('StateEntered') && events.length === 1 ? 0 : id - 1;
+    events.push({ id, previousEventId, type: type as HistoryEventType, timestamp: this.now(), ...details });
     this.save(live);
     return id;
   }
@@ -1060,27 +804,20 @@ export class LocalStepFunctions {
     const cached = validated.get(text);
     if (cached) return cached;
     const invalid = (detail: string): InvalidDefinition => new InvalidDefinition(`Invalid State Machine Definition: '${detail}'`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw invalid(`INVALID_JSON_DESCRIPTION: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const parsed = parseJson(text, () => invalid('INVALID_JSON_DESCRIPTION'));
     const problems = unsupportedFeatures(parsed);
     if (problems.length > 0) throw invalid(`UNSUPPORTED_BY_LOCAL_ENGINE: ${problems.join('; ')}`);
     // asl-validator fills in defaults on what it is given: hand it a copy.
     const result = aslValidator(structuredClone(parsed), { checkPaths: true, checkArn: true });
-    if (!result.isValid) {
-      throw invalid(result.errors.map((e) => `${e['Error code'] ?? 'SCHEMA_VALIDATION_FAILED'}: ${e.Message ?? JSON.stringify(e)}`).join('; '));
-    }
-    const definition = parsed as StateMachineDefinition; // schema-checked just above
+    if (!result.isValid) throw invalid(result.errors.map((e) => `${e['Error code'] ?? 'SCHEMA_VALIDATION_FAILED'}: ${e.Message ?? JSON.stringify(e)}`).join('; '));
+    const definition = parsed as unknown as StateMachineDefinition; // schema-checked just above
     validated.set(text, definition);
     return definition;
   }
 
   // ------------------------------------------------------------------------------ persistence
 
-  /** Starts tracking a running execution: its flow's abort signal and its one-year limit. */
+  /** Starts tracking a running execution: its flow's abort signal and its time limit. */
   private track(rec: ExecutionRecord): Live {
     const machine = this.parseDefinition(rec.definition);
     const live: Live = { rec, machine, input: JSON.parse(rec.input) as Json, controller: new AbortController() };
@@ -1089,8 +826,8 @@ export class LocalStepFunctions {
     return live;
   }
 
-  private save(live: Live): void {
-    if (!this.dataDir || this.closed) return;
+  private save(live: Live | undefined): void {
+    if (!live || !this.dataDir || this.closed) return;
     // Coalesced: one write per record per tick, still before any timer or request is handled.
     if (this.dirty.size === 0) queueMicrotask(() => this.flush());
     this.dirty.add(live.rec);
@@ -1099,55 +836,62 @@ export class LocalStepFunctions {
   private flush(): void {
     if (!this.dataDir || this.closed) return;
     for (const rec of this.dirty) {
-      const file = join(this.dataDir, 'executions', fileName(rec.stateMachineName), `${fileName(rec.name)}.json`);
-      writeFileAtomic(file, JSON.stringify(rec));
+      writeFileAtomic(join(this.dataDir, 'executions', fileName(rec.stateMachineName), `${fileName(rec.name)}.json`), JSON.stringify(rec));
     }
     this.dirty.clear();
   }
 
   private load(dataDir: string): void {
-    const jsonFiles = (dir: string): string[] =>
-      existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f)) : [];
+    const jsonFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f)) : []);
     // Our own files, written by this class: trusted to have the shapes it wrote.
-    for (const file of jsonFiles(join(dataDir, 'state-machines'))) {
-      const machine = JSON.parse(readFileSync(file, 'utf8')) as StateMachineRecord;
-      this.machines.set(machine.arn, machine);
-    }
+    const read = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+    for (const machine of jsonFiles(join(dataDir, 'state-machines')).map((f) => read<StateMachineRecord>(f))) this.machines.set(machine.arn, machine);
     const executionsDir = join(dataDir, 'executions');
     const dirs = existsSync(executionsDir) ? readdirSync(executionsDir).map((d) => join(executionsDir, d)) : [];
-    const running: ExecutionRecord[] = [];
-    for (const file of dirs.flatMap(jsonFiles)) {
-      const rec = JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord;
+    const records = dirs.flatMap(jsonFiles).map((f) => read<ExecutionRecord>(f));
+    for (const rec of records.sort((a, b) => a.startDate - b.startDate)) {
       this.executions.set(rec.executionArn, rec);
       for (const token of rec.tokens) this.tokens.set(token, { executionArn: rec.executionArn, open: false });
-      if (rec.status === 'RUNNING') running.push(rec);
+      if (rec.status !== 'RUNNING') continue;
+      // Tokens of tasks that were waiting are live again at once (same token, same deadlines).
+      const reopen = (cur: Cursor | undefined): void => {
+        const task = cur?.task;
+        if (cur?.phase === 'task' && task?.submitted && task.token) this.tokens.set(task.token, { executionArn: rec.executionArn, open: true, task });
+        cur?.branches?.forEach((b) => reopen(b.cursor));
+      };
+      reopen(rec.cursor);
+      this.pendingResume.push(rec);
     }
-    for (const rec of running.sort((a, b) => a.startDate - b.startDate)) this.resume(rec);
   }
 
-  /** Picks a running execution up where it was: waiting tasks keep their token and deadlines. */
-  private resume(rec: ExecutionRecord): void {
-    const visit = (cur: Cursor | undefined): void => {
-      if (!cur) return;
-      const task = cur.task;
-      if (cur.phase === 'task' && task?.submitted && task.token) {
-        this.tokens.set(task.token, { executionArn: rec.executionArn, open: true, task });
-      }
-      cur.branches?.forEach((b) => visit(b.cursor));
-    };
-    visit(rec.cursor);
-    const live = this.track(rec);
-    if (this.now() >= deadlineOf(rec, live.machine)) this.finish(live, 'TIMED_OUT', { error: 'States.Timeout' });
-    else this.launch(live);
+  /**
+   * Resumes what load() found running. Deferred to the first call about executions (or whenIdle,
+   * or a clock advance), not done in the constructor, so the owner can finish wiring the Lambdas a
+   * resumed task will invoke before anything runs.
+   */
+  private resumePending(): void {
+    for (const rec of this.pendingResume.splice(0)) {
+      if (this.closed) return;
+      const live = this.track(rec);
+      if (this.now() >= deadlineOf(rec, live.machine)) this.finish(live, 'TIMED_OUT', { error: 'States.Timeout' });
+      else this.launch(live);
+    }
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 
+function parseJson(text: string, error: () => Error): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    throw error();
+  }
+}
+
 /** A Standard execution times out after a year, or the definition's own TimeoutSeconds if sooner. */
 function deadlineOf(rec: ExecutionRecord, machine: StateMachineDefinition): number {
-  const limit = machine.TimeoutSeconds === undefined ? EXECUTION_LIMIT_MS : Math.min(EXECUTION_LIMIT_MS, machine.TimeoutSeconds * 1000);
-  return rec.startDate + limit;
+  return rec.startDate + Math.min(EXECUTION_LIMIT_MS, (machine.TimeoutSeconds ?? Infinity) * 1000);
 }
 
 function blockOf(state: ParallelState | MapState, index: number): StatesBlock {
@@ -1160,73 +904,55 @@ function blockOf(state: ParallelState | MapState, index: number): StatesBlock {
 function positiveSeconds(fixed: number | undefined, path: string | undefined, input: Json, field: string): number | undefined {
   if (path === undefined) return fixed;
   const value = readPath(input, path, field);
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw runtimeError(`The ${field} '${path}' must resolve to a positive integer, got '${JSON.stringify(value)}'`);
-  }
-  return value;
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  throw runtimeError(`The ${field} '${path}' must resolve to a positive integer, got '${JSON.stringify(value)}'`);
 }
 
 function lambdaCall(kind: TaskKind, parameters: Json): { functionName: string; payload: Json } {
   if (kind.kind === 'function') return { functionName: kind.resource, payload: parameters };
   const params = typeof parameters === 'object' && parameters !== null && !Array.isArray(parameters) ? parameters : {};
-  const functionName = params.FunctionName;
-  if (typeof functionName !== 'string') throw runtimeError('lambda:invoke needs Parameters.FunctionName (a string)');
-  return { functionName, payload: params.Payload ?? {} };
+  if (typeof params.FunctionName !== 'string') throw runtimeError('lambda:invoke needs Parameters.FunctionName (a string)');
+  return { functionName: params.FunctionName, payload: params.Payload ?? {} };
 }
 
 /** A Lambda's thrown error becomes the task's error: its name, and AWS's JSON cause. */
 function lambdaError(error: unknown): unknown {
   if (error instanceof StatesError || error instanceof Interrupted) return error;
-  const name = error instanceof Error ? error.name : 'Error';
-  const message = error instanceof Error ? error.message : String(error);
+  const [name, message] = error instanceof Error ? [error.name, error.message] : ['Error', String(error)];
   return new StatesError(name, JSON.stringify({ errorType: name, errorMessage: message }));
 }
 
 function toHistoryEvent(event: StoredEvent, withData: boolean): HistoryEvent {
   const copy: Record<string, unknown> = { ...event, timestamp: new Date(event.timestamp) };
-  if (!withData) {
-    for (const [key, value] of Object.entries(copy)) {
-      if (!key.endsWith('EventDetails') || typeof value !== 'object' || value === null) continue;
-      const { input: _i, output: _o, inputDetails: _id, outputDetails: _od, ...rest } = value as Record<string, unknown>;
-      copy[key] = rest;
-    }
+  for (const [key, value] of Object.entries(copy)) {
+    if (withData || !key.endsWith('EventDetails') || typeof value !== 'object' || value === null) continue;
+    const { input: _input, output: _output, inputDetails: _in, outputDetails: _out, ...rest } = value as Record<string, unknown>;
+    copy[key] = rest;
   }
   return copy as unknown as HistoryEvent;
 }
 
+/** Pages by offset; the token is opaque to callers, as AWS's is. */
 function paginate<T>(items: T[], maxResults: number | undefined, nextToken: string | undefined): { items: T[]; nextToken?: string } {
-  let start = 0;
-  if (nextToken) {
-    const decoded = Number(Buffer.from(nextToken, 'base64url').toString('utf8').replace(/^offset:/, ''));
-    if (!Number.isInteger(decoded) || decoded < 0) throw new InvalidToken(`Invalid Token: '${nextToken}'`);
-    start = decoded;
-  }
-  const size = maxResults && maxResults > 0 ? Math.min(maxResults, 1000) : DEFAULT_PAGE;
-  const end = start + size;
-  return {
-    items: items.slice(start, end),
-    ...(end < items.length ? { nextToken: Buffer.from(`offset:${end}`).toString('base64url') } : {}),
-  };
+  const start = nextToken ? Number(Buffer.from(nextToken, 'base64url').toString('utf8').replace(/^offset:/, '')) : 0;
+  if (!Number.isInteger(start) || start < 0) throw new InvalidToken(`Invalid Token: '${nextToken}'`);
+  const end = start + (maxResults && maxResults > 0 ? Math.min(maxResults, 1000) : 100);
+  return { items: items.slice(start, end), nextToken: end < items.length ? Buffer.from(`offset:${end}`).toString('base64url') : undefined };
 }
 
 /** What this engine will not run: better refused at CreateStateMachine than wrong at run time. */
-function unsupportedFeatures(definition: unknown): string[] {
+function unsupportedFeatures(definition: Json): string[] {
   const problems: string[] = [];
-  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isRecord = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isRecord(definition)) return problems; // the schema check reports it
   if (definition.QueryLanguage === 'JSONata') problems.push('QueryLanguage JSONata is not supported (use JSONPath)');
-  const visitRules = (rules: unknown, where: string): void => {
-    if (!Array.isArray(rules)) return;
-    for (const rule of rules) if (isRecord(rule) && 'Assign' in rule) problems.push(`${where}: Assign is not supported`);
-  };
-  const visitBlock = (block: unknown): void => {
+  const visitBlock = (block: Json | undefined): void => {
     if (!isRecord(block) || !isRecord(block.States)) return;
     for (const [name, state] of Object.entries(block.States)) {
       if (!isRecord(state)) continue;
+      const withAssign = [state, ...(Array.isArray(state.Choices) ? state.Choices : []), ...(Array.isArray(state.Catch) ? state.Catch : [])];
+      if (withAssign.some((item) => isRecord(item) && 'Assign' in item)) problems.push(`${name}: Assign (variables) is not supported`);
       if (state.QueryLanguage === 'JSONata') problems.push(`${name}: QueryLanguage JSONata is not supported`);
-      if ('Assign' in state) problems.push(`${name}: Assign (variables) is not supported`);
-      visitRules(state.Choices, name);
-      visitRules(state.Catch, name);
       if (state.Type === 'Task' && (typeof state.Resource !== 'string' || !describeResource(state.Resource))) {
         problems.push(`${name}: resource '${String(state.Resource)}' is not supported (lambda:invoke, lambda:invoke.waitForTaskToken, or a Lambda function ARN)`);
       }

@@ -14,46 +14,35 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
 const TARGET_PREFIX = 'AWSStepFunctions.';
 
 const str = z.string();
-const paging = { maxResults: z.number().int().min(0).max(1000).optional(), nextToken: z.string().optional() };
-const status = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
+const token = z.string().min(1).max(2048);
+const error = { error: str.max(256).optional(), cause: str.max(32_768).optional() };
+const paging = { maxResults: z.number().int().min(0).max(1000).optional(), nextToken: str.optional() };
+const status = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
 
 /** Each operation: its input schema (unknown members are dropped, as AWS ignores them) and the call. */
 function operations(engine: LocalStepFunctions): Record<string, (body: unknown) => unknown> {
-  const op =
-    <S extends z.ZodType>(schema: S, call: (input: z.infer<S>) => unknown) =>
-    (body: unknown): unknown =>
-      call(parse(schema, body));
+  const op = <S extends z.ZodType>(schema: S, call: (input: z.infer<S>) => unknown) => (body: unknown) => call(parse(schema, body));
   return {
     CreateStateMachine: op(z.object({ name: str, definition: str, roleArn: str.optional() }), (i) => engine.createStateMachine(i)),
     DescribeStateMachine: op(z.object({ stateMachineArn: str }), (i) => engine.describeStateMachine(i)),
     ListStateMachines: op(z.object(paging), (i) => engine.listStateMachines(i)),
     StartExecution: op(z.object({ stateMachineArn: str, name: str.optional(), input: str.optional() }), (i) => engine.startExecution(i)),
     DescribeExecution: op(z.object({ executionArn: str }), (i) => engine.describeExecution(i)),
-    ListExecutions: op(z.object({ stateMachineArn: str, statusFilter: status.optional(), ...paging }), (i) =>
-      engine.listExecutions({ ...i, statusFilter: i.statusFilter === 'PENDING_REDRIVE' ? undefined : i.statusFilter }),
-    ),
+    ListExecutions: op(z.object({ stateMachineArn: str, statusFilter: status.optional(), ...paging }), (i) => engine.listExecutions(i)),
     GetExecutionHistory: op(
       z.object({ executionArn: str, reverseOrder: z.boolean().optional(), includeExecutionData: z.boolean().optional(), ...paging }),
       (i) => engine.getExecutionHistory(i),
     ),
-    StopExecution: op(z.object({ executionArn: str, error: str.max(256).optional(), cause: str.max(32_768).optional() }), (i) =>
-      engine.stopExecution(i),
-    ),
-    SendTaskSuccess: op(z.object({ taskToken: str.min(1).max(2048), output: str }), (i) => engine.sendTaskSuccess(i)),
-    SendTaskFailure: op(
-      z.object({ taskToken: str.min(1).max(2048), error: str.max(256).optional(), cause: str.max(32_768).optional() }),
-      (i) => engine.sendTaskFailure(i),
-    ),
-    SendTaskHeartbeat: op(z.object({ taskToken: str.min(1).max(2048) }), (i) => engine.sendTaskHeartbeat(i)),
+    StopExecution: op(z.object({ executionArn: str, ...error }), (i) => engine.stopExecution(i)),
+    SendTaskSuccess: op(z.object({ taskToken: token, output: str }), (i) => engine.sendTaskSuccess(i)),
+    SendTaskFailure: op(z.object({ taskToken: token, ...error }), (i) => engine.sendTaskFailure(i)),
+    SendTaskHeartbeat: op(z.object({ taskToken: token }), (i) => engine.sendTaskHeartbeat(i)),
   };
 }
 
+/** A failure of the request itself (not of the operation), with the error type AWS uses for it. */
 class ProtocolError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
+  constructor(readonly type: string, message: string, readonly status = 400) {
     super(message);
     this.name = 'ProtocolError';
   }
@@ -70,24 +59,17 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
 function toWire(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(toWire);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => [k, toWire(v)]),
-    );
-  }
-  return value;
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === undefined ? [] : [[k, toWire(v)]])));
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
+    size += (chunk as Buffer).length;
     if (size > MAX_BODY_BYTES) throw new ProtocolError('SerializationException', 'Request body too large', 413);
-    chunks.push(buffer);
+    chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -108,14 +90,12 @@ export async function startSfnServer(
   options: { host?: '127.0.0.1'; port?: number } = {},
 ): Promise<{ endpoint: string; close(): Promise<void> }> {
   const handlers = operations(engine);
-
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
-      if (request.method !== 'POST') throw new ProtocolError('UnknownOperationException', 'Only POST is supported', 400);
       const target = String(request.headers['x-amz-target'] ?? '');
       const handler = target.startsWith(TARGET_PREFIX) ? handlers[target.slice(TARGET_PREFIX.length)] : undefined;
       const text = await readBody(request);
-      if (!handler) throw new ProtocolError('UnknownOperationException', `Unknown operation '${target}'`);
+      if (request.method !== 'POST' || !handler) throw new ProtocolError('UnknownOperationException', `Unknown operation '${target}'`);
       let body: unknown;
       try {
         body = text.trim() === '' ? {} : JSON.parse(text);
@@ -132,7 +112,6 @@ export async function startSfnServer(
       }
     }
   };
-
   const server = createServer((request, response) => void handle(request, response));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -141,10 +120,9 @@ export async function startSfnServer(
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
   };
 }

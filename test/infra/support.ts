@@ -24,9 +24,19 @@ export interface Synthesized {
   template: Template;
 }
 
-/** The stack as cdk.json configures it, `context` overriding; bundling skipped (~3 s, not ~10). */
-export function buildStack(context: Record<string, unknown> = {}): { app: App; stack: EscalationStack } {
-  const app = new App({ context: { ...cdkJsonContext(), ...context, 'aws:cdk:bundling-stacks': [] } });
+/**
+ * The stack as cdk.json configures it, `context` overriding. Bundling is skipped, and so is CDK's
+ * built-in CloudFormation schema validation (~5 s of WebAssembly per synth) unless asked for:
+ * nag.test.ts runs it once, the way `cdk synth` does.
+ */
+export function buildStack(
+  context: Record<string, unknown> = {},
+  options: { cloudFormationValidation?: boolean } = {},
+): { app: App; stack: EscalationStack } {
+  const app = new App({
+    builtinCloudFormationValidation: options.cloudFormationValidation ?? false,
+    context: { ...cdkJsonContext(), ...context, 'aws:cdk:bundling-stacks': [] },
+  });
   const stack = new EscalationStack(app, STACK_NAME);
   return { app, stack };
 }

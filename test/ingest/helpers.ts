@@ -1,6 +1,5 @@
 /** Shared fixtures for the ingestion tests: local DynamoDB, config, a recording escalation port, rows. */
 import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs/promises' extends never ? never : typeof import('node:fs');
 import { BatchWriteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, localDynamoClient, startDynamo, type LocalDynamo } from '../../local/dynamo';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/endpoints';
@@ -9,8 +8,6 @@ import { parseConfig, type AppConfig } from '../../functions/lib/config';
 import type { EscalationPort, InspectionResult, OpenCaseRequest } from '../../functions/lib/escalation-port';
 import type { Clock } from '../../functions/lib/clock';
 import { LOCATIONS_HEADER, type SheetRow } from '../../functions/ingest/columns';
-
-void mkdtempSync;
 
 export interface TestDb {
   dynamo: LocalDynamo;

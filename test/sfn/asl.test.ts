@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  applyInputPath,
-  applyOutputPath,
   applyResultPath,
   errorMatches,
   evaluateIntrinsic,
   readPath,
   resolveTemplate,
+  selectPath,
   StatesError,
+  type ChoiceRule,
   type Json,
 } from '../../local/sfn/asl';
 import { chooseNext, evaluateRule } from '../../local/sfn/choice';
@@ -36,7 +36,8 @@ describe('JSONPath', () => {
   it('reads indefinite paths as arrays', () => {
     expect(readPath(data, '$.items[*].id')).toEqual(['x', 'y']);
     expect(readPath(data, '$.a.b[0:2]')).toEqual([10, 20]);
-    expect(readPath(data, '$..id')).toEqual(['x', 'y']);
+    expect(readPath(data, '$.a.b[1:]')).toEqual([20, 30]);
+    expect(readPath(data, '$.items.*.id')).toEqual(['x', 'y']);
     expect(readPath(data, '$.missing[*]')).toEqual([]);
   });
 
@@ -44,13 +45,15 @@ describe('JSONPath', () => {
     runtime(() => readPath(data, '$.nope'));
     runtime(() => readPath(data, '$.a.b[7]'));
     runtime(() => readPath(data, 'a.b'));
+    runtime(() => readPath(data, '$..id')); // deep scan and filters are not supported
+    runtime(() => readPath(data, '$.items[?(@.id)]'));
   });
 
   it('applies InputPath/OutputPath, with null meaning {}', () => {
-    expect(applyInputPath(data, '$.a.b')).toEqual([10, 20, 30]);
-    expect(applyInputPath(data, null)).toEqual({});
-    expect(applyOutputPath(data, undefined)).toBe(data);
-    expect(applyOutputPath(data, null)).toEqual({});
+    expect(selectPath(data, '$.a.b', 'InputPath')).toEqual([10, 20, 30]);
+    expect(selectPath(data, null, 'InputPath')).toEqual({});
+    expect(selectPath(data, undefined, 'OutputPath')).toBe(data);
+    expect(selectPath(data, null, 'OutputPath')).toEqual({});
   });
 });
 
@@ -152,7 +155,7 @@ describe('error matching', () => {
 
 describe('choice rules', () => {
   const input: Json = { s: 'apple', n: 5, b: true, t: '2025-03-15T10:00:00Z', later: '2025-09-15T10:00:00Z', nul: null, other: 5 };
-  it.each<[object, boolean]>([
+  it.each<[ChoiceRule, boolean]>([
     [{ Variable: '$.s', StringEquals: 'apple' }, true],
     [{ Variable: '$.s', StringLessThan: 'banana' }, true],
     [{ Variable: '$.s', StringGreaterThanEquals: 'apple' }, true],

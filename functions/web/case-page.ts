@@ -1,0 +1,168 @@
+/**
+ * A case: the provider and location, the CQC ratings with their dates, the rung of the ladder,
+ * deadlines counted on the case's clock, what is waiting on whom, the commissioning position and
+ * improvement plan, every email sent and the audit trail.
+ */
+import { html, type SafeHtml } from '../lib/html';
+import { KEY_QUESTIONS, type AuditEvent, type Location } from '../lib/model';
+import { NotFound } from '../lib/errors';
+import { formatAddress } from '../ladder/context';
+import type { HttpDeps } from '../http-api/app';
+import {
+  DEADLINE_LABELS,
+  POSITION_LABELS,
+  SERVICE_TYPE_LABELS,
+  dateTime,
+  daysLeftTag,
+  daysUntil,
+  decisionLabel,
+  longDate,
+  officerName,
+  pathSegment,
+  plural,
+  ragTag,
+  ratingTag,
+  stageTag,
+  whoLabel,
+} from './format';
+import { ladderPicture } from './ladder-picture';
+import { layout } from './layout';
+
+function row(key: string, value: SafeHtml | string): SafeHtml {
+  return html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${key}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
+}
+
+function ratingsTable(location: Location | undefined): SafeHtml {
+  if (!location || Object.keys(location.ratings).length === 0) return html`<p class="govuk-body">No CQC rating on record for this location.</p>`;
+  const domains = ['Overall', ...KEY_QUESTIONS];
+  return html`<table class="govuk-table">
+<caption class="govuk-table__caption govuk-table__caption--m">Current CQC ratings</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Key question</th><th scope="col" class="govuk-table__header">Rating</th><th scope="col" class="govuk-table__header">Published</th></tr></thead>
+<tbody class="govuk-table__body">${domains.map((domain) => {
+    const entry = location.ratings[domain];
+    return html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${domain}</th><td class="govuk-table__cell">${ratingTag(entry?.rating)}</td><td class="govuk-table__cell">${entry ? longDate(entry.publicationDate) : ''}</td></tr>`;
+  })}</tbody></table>`;
+}
+
+function detailValue(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((item) => typeof item !== 'object' || item === null)) return value.join(', ');
+  const text = JSON.stringify(value);
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+}
+
+const HIDDEN_DETAIL = new Set(['taskId', 'taskToken', 'executionArn']);
+
+function timelineEntry(deps: HttpDeps, event: AuditEvent): SafeHtml {
+  const details = Object.entries(event.detail).filter(([key, value]) => !HIDDEN_DETAIL.has(key) && value !== undefined && value !== '');
+  const actor = deps.config.officers.find((officer) => officer.id === event.actor)?.name ?? event.actor;
+  return html`<li class="app-timeline__item">
+<h3 class="govuk-heading-s app-timeline__title">${event.action}</h3>
+<p class="govuk-body-s app-timeline__byline">${dateTime(event.at)} · by ${actor}${event.source ? html` · from ${event.source}` : ''}</p>
+${details.length
+  ? html`<dl class="app-timeline__details">${details.map(([key, value]) => html`<div><dt>${key}</dt><dd>${typeof value === 'string' && key === 'decision' ? decisionLabel(value) : detailValue(value)}</dd></div>`)}</dl>`
+  : ''}
+</li>`;
+}
+
+export async function casePage(deps: HttpDeps, caseId: string): Promise<string> {
+  const record = await deps.store.getCase(caseId);
+  if (!record) throw new NotFound(`There is no case ${caseId}.`);
+  const now = deps.clock.now();
+  const [location, provider, contract, tasks, emails, audit] = await Promise.all([
+    deps.store.getLocation(record.locationId),
+    deps.store.getProvider(record.providerId),
+    deps.store.contractForLocation(record.locationId),
+    deps.store.listTasks(caseId),
+    deps.store.listEmails(caseId),
+    deps.store.listAudit(caseId),
+  ]);
+  const officer = deps.config.officers.find((item) => item.id === record.leadOfficer);
+  const pending = tasks.filter((task) => task.status === 'pending');
+  const deadlines = Object.entries(record.deadlines).filter((entry): entry is [string, string] => Boolean(entry[1]));
+
+  const title = location?.name ?? record.locationId;
+  const body = html`<a class="govuk-back-link app-no-print" href="/cases">All cases</a>
+<span class="govuk-caption-l"><a class="govuk-link govuk-link--no-visited-state" href="/providers/${pathSegment(record.providerId)}">${provider?.name ?? record.providerId}</a></span>
+<h1 class="govuk-heading-l">${title}</h1>
+<p class="govuk-body">${stageTag(record)} ${record.memo ? ragTag(record.memo.rag) : ''}</p>
+<div class="govuk-grid-row">
+<div class="govuk-grid-column-two-thirds">
+<dl class="govuk-summary-list">
+${row('Address', formatAddress(location))}
+${row('CQC location', record.locationId)}
+${row('Provider', html`<a class="govuk-link" href="/providers/${pathSegment(record.providerId)}">${provider?.name ?? record.providerId}</a>`)}
+${row('Contract', contract ? html`${contract.contractId}: ${SERVICE_TYPE_LABELS[contract.serviceType] ?? contract.serviceType} (${contract.serviceType}) in ${contract.area}${contract.nhsFundedNursing ? ', NHS-funded nursing' : ''}. ${plural(contract.placements, 'placement')}; contract visits ${contract.contractVisits}${contract.status === 'terminated' ? '; terminated' : ''}.` : 'No contract on record')}
+${row('Lead officer', officer ? html`${officer.name}${officer.phone ? html`, ${officer.phone}` : ''}<br><span class="govuk-body-s">${officer.email}</span>` : record.leadOfficer)}
+${row('Opened', html`${longDate(record.openedAt)}: ${record.trigger}`)}
+${record.status === 'closed' ? row('Closed', html`${longDate(record.closedAt)}${record.outcome ? html`: ${record.outcome}` : ''}`) : ''}
+${record.lastFailure ? row('Last failure', html`<strong class="govuk-tag govuk-tag--red">Failed</strong> ${record.lastFailure.step} on ${dateTime(record.lastFailure.at)}: ${record.lastFailure.error}`) : ''}
+</dl>
+${ratingsTable(location)}
+${record.lastInspection ? html`<p class="govuk-body">Latest inspection answering the rectification notice: ${longDate(record.lastInspection.at)}, ${record.lastInspection.belowGood ? 'still below Good' : 'Good or better'}.</p>` : ''}
+</div>
+<div class="govuk-grid-column-one-third">${ladderPicture(record)}</div>
+</div>
+
+<h2 class="govuk-heading-m">Waiting for</h2>
+${record.waitingOn
+  ? html`<div class="govuk-inset-text"><p class="govuk-body"><strong>${record.waitingOn.step}</strong></p><p class="govuk-body govuk-!-margin-bottom-0">Who must act: ${whoLabel(deps.config, record.waitingOn.who, record.leadOfficer)}. Waiting since ${longDate(record.waitingOn.since)}${record.waitingOn.reminders ? html`; ${plural(record.waitingOn.reminders, 'reminder')} sent` : ''}.</p></div>`
+  : html`<p class="govuk-body">${record.status === 'closed' ? 'Nothing: the case is closed.' : 'Nothing at the moment: the workflow is between steps.'}</p>`}
+${pending.length
+  ? html`<table class="govuk-table">
+<caption class="govuk-table__caption govuk-table__caption--s">Pending steps</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Step</th><th scope="col" class="govuk-table__header">Who must act</th><th scope="col" class="govuk-table__header">Decisions offered</th><th scope="col" class="govuk-table__header">Links expire</th></tr></thead>
+<tbody class="govuk-table__body">${pending.map(
+      (task) =>
+        html`<tr class="govuk-table__row"><td class="govuk-table__cell">${task.step}</td><td class="govuk-table__cell">${whoLabel(deps.config, task.assignee)}</td><td class="govuk-table__cell"><ul class="govuk-list govuk-!-font-size-16">${task.allowedDecisions.map((decision) => html`<li>${decisionLabel(decision)}</li>`)}</ul></td><td class="govuk-table__cell">${longDate(task.expiresAt)}</td></tr>`,
+    )}</tbody></table>`
+  : ''}
+
+<h2 class="govuk-heading-m">Deadlines</h2>
+${deadlines.length
+  ? html`<table class="govuk-table">
+<caption class="govuk-table__caption govuk-visually-hidden">Deadlines, counted from ${longDate(now)}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Deadline</th><th scope="col" class="govuk-table__header">Date</th><th scope="col" class="govuk-table__header">Days left</th></tr></thead>
+<tbody class="govuk-table__body">${deadlines.map(
+      ([kind, at]) =>
+        html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${DEADLINE_LABELS[kind] ?? kind}</th><td class="govuk-table__cell">${longDate(at)}</td><td class="govuk-table__cell">${record.status === 'open' ? daysLeftTag(daysUntil(at, now)) : html`<span class="app-muted">Case closed</span>`}</td></tr>`,
+    )}</tbody></table>
+<p class="govuk-body-s">Counted from today, ${longDate(now)}.</p>`
+  : html`<p class="govuk-body">No deadlines are set.</p>`}
+
+<h2 class="govuk-heading-m">Commissioning position</h2>
+<dl class="govuk-summary-list">
+${row('Position', record.commissioningPosition ? POSITION_LABELS[record.commissioningPosition] : 'Not decided yet (it is decided at the Quality Improvement Meeting)')}
+${row('Managed Placements Memo', record.memo ? html`${ragTag(record.memo.rag)} since ${longDate(record.memo.addedAt)}` : 'Not on the memo')}
+${record.serviceUsersInformed !== undefined ? row('People using the service told', record.serviceUsersInformed ? 'Yes' : 'No') : ''}
+${record.qim ? row('Quality Improvement Meeting', html`${longDate(record.qim.date)} at ${record.qim.time}, ${record.qim.venue}${record.qim.attendees.length ? html`<br><span class="govuk-body-s">Also expected: ${record.qim.attendees.join('; ')}</span>` : ''}${record.qimCount > 1 ? html`<br><span class="govuk-body-s">${plural(record.qimCount, 'meeting')} held so far</span>` : ''}`) : ''}
+</dl>
+
+<h2 class="govuk-heading-m">Improvement plan</h2>
+${record.improvementPlan.length
+  ? html`<table class="govuk-table">
+<caption class="govuk-table__caption govuk-visually-hidden">Improvement plan actions</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Action</th><th scope="col" class="govuk-table__header">Owner</th><th scope="col" class="govuk-table__header">Due</th></tr></thead>
+<tbody class="govuk-table__body">${record.improvementPlan.map(
+      (action) => html`<tr class="govuk-table__row"><td class="govuk-table__cell">${action.action}</td><td class="govuk-table__cell">${action.owner}</td><td class="govuk-table__cell">${longDate(action.due)}</td></tr>`,
+    )}</tbody></table>`
+  : html`<p class="govuk-body">No improvement plan has been recorded.</p>`}
+
+<h2 class="govuk-heading-m">Emails sent</h2>
+${emails.length
+  ? html`<table class="govuk-table">
+<caption class="govuk-table__caption govuk-visually-hidden">Every email sent about this case, oldest first</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Sent</th><th scope="col" class="govuk-table__header">Subject</th><th scope="col" class="govuk-table__header">To</th></tr></thead>
+<tbody class="govuk-table__body">${emails.map(
+      (email) =>
+        html`<tr class="govuk-table__row"><td class="govuk-table__cell">${dateTime(email.at)}</td><td class="govuk-table__cell">${email.subject}<br><span class="govuk-body-s app-muted">${email.kind}</span></td><td class="govuk-table__cell app-break">${email.to.join(', ')}${email.cc.length ? html`<br><span class="govuk-body-s">cc ${email.cc.join(', ')}</span>` : ''}</td></tr>`,
+    )}</tbody></table>`
+  : html`<p class="govuk-body">No email has been sent about this case.</p>`}
+
+<h2 class="govuk-heading-m">What happened</h2>
+<p class="govuk-body-s">The audit trail, oldest first. Each entry is chained to the one before it, so a change to history shows.</p>
+<ol class="app-timeline">${audit.map((event) => timelineEntry(deps, event))}</ol>`;
+  return layout(title, body, { active: '/cases' });
+}

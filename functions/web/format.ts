@@ -1,0 +1,174 @@
+/**
+ * Words and small pieces of markup the pages share: stage names, who a case waits on, dates and
+ * days left on the (virtual) clock, and the GOV.UK tags for ratings, stages and memo sections.
+ */
+import { html, type SafeHtml } from '../lib/html';
+import type { AppConfig } from '../lib/config';
+import type { Case, CommissioningPosition, MemoRag, Stage } from '../lib/model';
+import { DECISION_LABELS } from '../ladder/workflow';
+
+export const STAGE_LABELS: Record<Stage, string> = {
+  informal: 'Informal stage',
+  formal: 'Formal stage',
+  qim: 'Quality Improvement Meeting',
+  board: 'Referred to the Board',
+  rectification: 'Rectification notice',
+  finalWarning: 'Final warning',
+  finalDecision: "Board's final decision",
+  review: 'Sustainability review',
+  safeguarding: 'With safeguarding',
+  termination: 'Termination',
+  closed: 'Closed',
+};
+
+export const POSITION_LABELS: Record<CommissioningPosition, string> = {
+  suspendNewPlacements: 'New placements suspended (memo RED)',
+  placeWithRestrictions: 'Placing with restrictions (memo AMBER)',
+  noFurtherAction: 'No restriction on placements',
+};
+
+export const RAG_HEADINGS: Record<MemoRag, string> = {
+  RED: 'RED: not currently placing',
+  AMBER: 'AMBER: placing with restrictions',
+  GREEN: 'GREEN: restrictions removed, placing again',
+};
+
+export const SERVICE_TYPE_LABELS: Record<string, string> = {
+  RC: 'Residential care',
+  NC: 'Nursing care',
+  SRC: 'Specialist residential care',
+  DCA: 'Domiciliary care agency',
+  SL: 'Supported living',
+};
+
+export const DEADLINE_LABELS: Record<string, string> = {
+  response: 'Response due',
+  finalWarning: 'Final warning ends',
+  review: 'Sustainability review',
+  boardMeeting: 'Board meeting',
+};
+
+export function decisionLabel(decision: string): string {
+  return DECISION_LABELS[decision] ?? decision;
+}
+
+export function officerName(config: AppConfig, id: string): string {
+  return config.officers.find((officer) => officer.id === id)?.name ?? id;
+}
+
+/** Who a waiting step needs, in words (`waitingOn.who` or a task's assignee). */
+export function whoLabel(config: AppConfig, who: string, leadOfficer?: string): string {
+  switch (who) {
+    case 'leadOfficer':
+      return leadOfficer ? `Lead officer (${officerName(config, leadOfficer)})` : 'Lead officer';
+    case 'board':
+      return 'The Commissioning & Quality Board';
+    case 'safeguarding':
+      return 'Safeguarding team';
+    case 'inspection':
+      return 'The next CQC inspection';
+    case 'administrator':
+      return 'Administrator';
+    default: {
+      const officer = config.officers.find((item) => item.id === who);
+      return officer ? officer.name : who;
+    }
+  }
+}
+
+const LONG = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const SHORT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC', hour12: false });
+
+function asDate(value: string | Date): Date | undefined {
+  const date = typeof value === 'string' ? new Date(value) : value;
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function longDate(value: string | Date | undefined): string {
+  const date = value === undefined ? undefined : asDate(value);
+  return date ? LONG.format(date) : '';
+}
+
+export function shortDate(value: string | Date | undefined): string {
+  const date = value === undefined ? undefined : asDate(value);
+  return date ? SHORT.format(date) : '';
+}
+
+export function dateTime(value: string | undefined): string {
+  const date = value === undefined ? undefined : asDate(value);
+  return date ? `${LONG.format(date)}, ${TIME.format(date)} UTC` : '';
+}
+
+/** Calendar days from today to `date` (negative when past), counted on UTC dates. */
+export function daysUntil(date: string, now: Date): number {
+  const target = asDate(date);
+  if (!target) return 0;
+  const day = (value: Date) => Date.UTC(value.getUTCFullYear(), value.getUTCMonth(), value.getUTCDate());
+  return Math.round((day(target) - day(now)) / 86_400_000);
+}
+
+export function daysLeftText(days: number): string {
+  if (days === 0) return 'today';
+  if (days === 1) return 'tomorrow';
+  if (days > 1) return `${days} days left`;
+  if (days === -1) return '1 day overdue';
+  return `${-days} days overdue`;
+}
+
+export function daysLeftTag(days: number): SafeHtml {
+  const colour = days < 0 ? 'red' : days <= 7 ? 'yellow' : 'grey';
+  return html`<strong class="govuk-tag govuk-tag--${colour}">${daysLeftText(days)}</strong>`;
+}
+
+/** The soonest deadline of an open case (overdue ones included); none for a closed case. */
+export function nextDeadline(record: Case): { kind: string; at: string } | undefined {
+  if (record.status !== 'open') return undefined;
+  let soonest: { kind: string; at: string } | undefined;
+  for (const [kind, at] of Object.entries(record.deadlines)) {
+    if (!at) continue;
+    if (!soonest || new Date(at).getTime() < new Date(soonest.at).getTime()) soonest = { kind, at };
+  }
+  return soonest;
+}
+
+const RATING_COLOURS: Record<string, string> = {
+  Outstanding: 'turquoise',
+  Good: 'green',
+  'Requires improvement': 'yellow',
+  Inadequate: 'red',
+};
+
+export function ratingTag(rating: string | undefined): SafeHtml {
+  if (!rating) return html`<span class="app-muted">Not rated</span>`;
+  return html`<strong class="govuk-tag govuk-tag--${RATING_COLOURS[rating] ?? 'grey'}">${rating}</strong>`;
+}
+
+const RAG_COLOURS: Record<MemoRag, string> = { RED: 'red', AMBER: 'orange', GREEN: 'green' };
+
+export function ragTag(rag: MemoRag | undefined): SafeHtml {
+  if (!rag) return html`<span class="app-muted">Not on the memo</span>`;
+  return html`<strong class="govuk-tag govuk-tag--${RAG_COLOURS[rag]}">${rag}</strong>`;
+}
+
+export function stageTag(record: Pick<Case, 'stage' | 'status'>): SafeHtml {
+  const colour =
+    record.status === 'closed'
+      ? 'grey'
+      : record.stage === 'safeguarding'
+        ? 'purple'
+        : ['board', 'rectification', 'finalWarning', 'finalDecision', 'termination'].includes(record.stage)
+          ? 'red'
+          : record.stage === 'informal'
+            ? 'blue'
+            : 'orange';
+  return html`<strong class="govuk-tag govuk-tag--${colour}">${STAGE_LABELS[record.stage]}</strong>`;
+}
+
+export function pathSegment(value: string): string {
+  return encodeURIComponent(value);
+}
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString('en-GB')} ${count === 1 ? one : many}`;
+}

@@ -1,0 +1,158 @@
+/**
+ * The Managed Placements Memo, live: the list placement staff read before placing anyone. Three
+ * parts (RED: not placing; AMBER: placing with restrictions; GREEN: restrictions lifted recently),
+ * each by geographical area, with the columns of the policy's template: type of service, name and
+ * address of the service, the council contact to speak to first, and the date added. Printable,
+ * and downloadable as CSV for neighbouring authorities.
+ *
+ * Each location appears once, from its newest case with a memo entry. RED and AMBER stay until a
+ * case changes them (a terminated contract stays RED); GREEN entries are shown for
+ * GREEN_WINDOW_DAYS after restrictions were lifted, standing in for "since the last list".
+ */
+import { html, type SafeHtml } from '../lib/html';
+import { MEMO_RAG, type Case, type MemoRag } from '../lib/model';
+import { formatAddress } from '../ladder/context';
+import type { HttpDeps } from '../http-api/app';
+import { ContractIndex, loadLocations, loadProviders } from './data';
+import { RAG_HEADINGS, SERVICE_TYPE_LABELS, longDate, pathSegment, plural, ragTag } from './format';
+import { layout } from './layout';
+
+export const GREEN_WINDOW_DAYS = 90;
+export const NO_AREA = 'No contract area';
+
+export interface MemoEntry {
+  rag: MemoRag;
+  area: string;
+  serviceType: string;
+  providerId: string;
+  providerName: string;
+  locationId: string;
+  locationName: string;
+  address: string;
+  contactName: string;
+  contactPhone: string;
+  addedAt: string;
+  caseId: string;
+}
+
+/** The cases that put each location on the memo now. */
+export function memoCases(cases: readonly Case[], now: Date): Case[] {
+  const newest = new Map<string, Case>();
+  for (const record of cases) {
+    if (!record.memo) continue;
+    const held = newest.get(record.locationId);
+    if (!held || record.openedAt > held.openedAt) newest.set(record.locationId, record);
+  }
+  const greenSince = now.getTime() - GREEN_WINDOW_DAYS * 86_400_000;
+  return [...newest.values()].filter((record) => record.memo!.rag !== 'GREEN' || new Date(record.memo!.addedAt).getTime() >= greenSince);
+}
+
+export async function loadMemo(deps: HttpDeps): Promise<{ entries: MemoEntry[]; areas: string[] }> {
+  const [cases, contracts] = await Promise.all([deps.store.listCases(), ContractIndex.load(deps.store)]);
+  const listed = memoCases(cases, deps.clock.now());
+  const [locations, providers] = await Promise.all([
+    loadLocations(deps.store, listed.map((record) => record.locationId)),
+    loadProviders(deps.store, listed.map((record) => record.providerId)),
+  ]);
+  const officers = new Map(deps.config.officers.map((officer) => [officer.id, officer]));
+  const entries = listed.map((record): MemoEntry => {
+    const contract = contracts.forCase(record);
+    const location = locations.get(record.locationId);
+    const officer = officers.get(record.leadOfficer);
+    return {
+      rag: record.memo!.rag,
+      area: contract?.area || NO_AREA,
+      serviceType: contract?.serviceType ?? '',
+      providerId: record.providerId,
+      providerName: providers.get(record.providerId)?.name ?? record.providerId,
+      locationId: record.locationId,
+      locationName: location?.name ?? record.locationId,
+      address: formatAddress(location),
+      contactName: officer?.name ?? record.leadOfficer,
+      contactPhone: officer?.phone ?? '',
+      addedAt: record.memo!.addedAt,
+      caseId: record.caseId,
+    };
+  });
+  const rank = (rag: MemoRag) => MEMO_RAG.indexOf(rag);
+  entries.sort((a, b) => rank(a.rag) - rank(b.rag) || a.area.localeCompare(b.area) || a.providerName.localeCompare(b.providerName) || a.locationName.localeCompare(b.locationName));
+  const areas = [...new Set([...contracts.areas(), ...entries.map((entry) => entry.area)])].sort((a, b) => (a === NO_AREA ? 1 : b === NO_AREA ? -1 : a.localeCompare(b)));
+  return { entries, areas };
+}
+
+const SECTION_TEXT: Record<MemoRag, string> = {
+  RED: 'The council is not agreeing new placements with these services. Speak to the named contact before you contact the provider.',
+  AMBER: 'Placements are possible only within the restrictions agreed. Speak to the named contact before you contact the provider.',
+  GREEN: `Restrictions have been lifted in the last ${GREEN_WINDOW_DAYS} days and placements are being made again.`,
+};
+
+function areaTable(rag: MemoRag, area: string, entries: MemoEntry[]): SafeHtml {
+  if (entries.length === 0) {
+    return html`<h3 class="govuk-heading-m app-memo-area">${area}</h3><p class="govuk-body app-muted">None in ${area}.</p>`;
+  }
+  return html`<h3 class="govuk-heading-m app-memo-area">${area}</h3>
+<table class="govuk-table app-memo-table">
+<caption class="govuk-table__caption govuk-visually-hidden">${rag}: ${plural(entries.length, 'service')} in ${area}</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header app-col-type">Type of service</th><th scope="col" class="govuk-table__header">Name and address of service provider</th><th scope="col" class="govuk-table__header">Council contact and telephone</th><th scope="col" class="govuk-table__header app-col-date">Date added</th></tr></thead>
+<tbody class="govuk-table__body">${entries.map(
+    (entry) =>
+      html`<tr class="govuk-table__row"><td class="govuk-table__cell">${entry.serviceType ? html`<abbr title="${SERVICE_TYPE_LABELS[entry.serviceType] ?? entry.serviceType}">${entry.serviceType}</abbr>` : 'Unknown'}</td><td class="govuk-table__cell"><a class="govuk-link app-print-plain" href="/cases/${pathSegment(entry.caseId)}">${entry.locationName}</a><br>${entry.providerName}<br><span class="govuk-body-s">${entry.address}</span></td><td class="govuk-table__cell">${entry.contactName}${entry.contactPhone ? html`<br>${entry.contactPhone}` : ''}</td><td class="govuk-table__cell">${longDate(entry.addedAt)}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+export async function memoPage(deps: HttpDeps): Promise<string> {
+  const { entries, areas } = await loadMemo(deps);
+  const today = deps.clock.now();
+  const sections = MEMO_RAG.map((rag) => {
+    const inSection = entries.filter((entry) => entry.rag === rag);
+    return html`<section class="app-memo-section app-memo-section--${rag.toLowerCase()}" aria-labelledby="section-${rag.toLowerCase()}">
+<h2 class="govuk-heading-l" id="section-${rag.toLowerCase()}">${ragTag(rag)} ${RAG_HEADINGS[rag].replace(`${rag}: `, '')}</h2>
+<p class="govuk-body">${SECTION_TEXT[rag]} ${plural(inSection.length, 'service')}.</p>
+${areas.map((area) => areaTable(rag, area, inSection.filter((entry) => entry.area === area)))}
+</section>`;
+  });
+  const body = html`<span class="govuk-caption-l">Confidential: council and NHS staff who arrange care only</span>
+<h1 class="govuk-heading-xl">Managed Placements Memo</h1>
+<p class="govuk-body-l">Updated ${longDate(today)}.</p>
+<div class="govuk-inset-text">Services are listed here where quality or safeguarding concerns have changed the council's commissioning position. This list is live: it changes as soon as a case does.</div>
+<p class="govuk-body app-no-print"><a class="govuk-link" href="/memo.csv" download>Download the memo as a spreadsheet (CSV)</a> to share with neighbouring authorities. To print it, use your browser's print command: the printout leaves out the navigation and links.</p>
+<p class="govuk-body-s">Types of service: ${Object.entries(SERVICE_TYPE_LABELS).map(([code, label], index) => html`${index ? ', ' : ''}${code} ${label.toLowerCase()}`)}.</p>
+${sections}`;
+  return layout('Managed Placements Memo', body, { active: '/memo', fullWidth: true });
+}
+
+/**
+ * One CSV cell: quoted, quotes doubled, and a leading = + - @ (or tab / CR, which some
+ * spreadsheets skip before looking) neutralised with an apostrophe so no cell runs as a formula.
+ */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return `"${safe.replaceAll('"', '""')}"`;
+}
+
+export const MEMO_CSV_COLUMNS = [
+  'Section',
+  'Area',
+  'Type of service',
+  'Service',
+  'Provider',
+  'Address',
+  'Council contact',
+  'Contact telephone',
+  'Date added',
+  'CQC location ID',
+] as const;
+
+export async function memoCsv(deps: HttpDeps): Promise<string> {
+  const { entries } = await loadMemo(deps);
+  const lines = [MEMO_CSV_COLUMNS.map(csvCell).join(',')];
+  for (const entry of entries) {
+    lines.push(
+      [entry.rag, entry.area, entry.serviceType, entry.locationName, entry.providerName, entry.address, entry.contactName, entry.contactPhone, entry.addedAt.slice(0, 10), entry.locationId]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  // A byte order mark so spreadsheet programs read the names as UTF-8; CRLF as RFC 4180 has it.
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
