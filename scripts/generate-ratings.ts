@@ -117,7 +117,8 @@ const OVERALL_MIX = [
 
 const KEY_QUESTION_MIX: Record<string, readonly (readonly [string, number])[]> = {
   Outstanding: [['Outstanding', 45], ['Good', 55]],
-  Good: [['Good', 88], ['Outstanding', 4], ['Requires improvement', 8]],
+  // About one Good location in ten has a key question Requires improvement.
+  Good: [['Good', 95.5], ['Outstanding', 2.5], ['Requires improvement', 2]],
   'Requires improvement': [['Requires improvement', 52], ['Good', 43], ['Inadequate', 5]],
   Inadequate: [['Inadequate', 45], ['Requires improvement', 40], ['Good', 15]],
 };

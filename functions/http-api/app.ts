@@ -12,6 +12,7 @@ import { boardDecisionSchema, listMeetings, recordBoardDecision, recordMeeting, 
 import type { LadderDeps } from '../ladder/context';
 import { confirmationPage, refusalPage, donePage, notFoundPage } from '../web/link-pages';
 import type { EscalationPort } from '../lib/escalation-port';
+import type { IngestProgress } from '../ingest/ingest';
 
 export interface HttpRequest {
   method: string;
@@ -32,7 +33,7 @@ export interface HttpResponse {
 }
 
 export interface IngestUpload {
-  (deps: LadderDeps, port: EscalationPort, upload: { fileName: string; body: Buffer }): Promise<unknown>;
+  (deps: LadderDeps, port: EscalationPort, upload: { fileName: string; body: Buffer; onProgress?: (progress: IngestProgress) => void }): Promise<unknown>;
 }
 
 export interface PageRenderer {

@@ -691,17 +691,26 @@ export async function ingestRatings(options: IngestRatingsOptions): Promise<Inge
   let locationColumns: ColumnMap<LocationField> | undefined;
   let providerColumns: ColumnMap<ProviderField> | undefined;
   let rowsBeforeHeader = 0;
+  // A header repeated further down (sheets joined together) is skipped: its anchor cell, as spelt.
+  let anchorIndex = -1;
+  let anchorText = '';
   try {
     for await (const row of rows) {
       const { line, cells } = row;
       if (!locationColumns && !providerColumns) {
         if (isHeaderRow(cells, sheet)) {
-          if (sheet === 'Locations') locationColumns = mapColumns('Locations', cells, source);
-          else providerColumns = mapColumns('Providers', cells, source);
+          if (sheet === 'Locations') {
+            locationColumns = mapColumns('Locations', cells, source);
+            anchorIndex = locationColumns.locationId;
+          } else {
+            providerColumns = mapColumns('Providers', cells, source);
+            anchorIndex = providerColumns.providerId;
+          }
+          anchorText = cells[anchorIndex] ?? '';
         } else if (++rowsBeforeHeader >= HEADER_SEARCH_ROWS) break;
         continue;
       }
-      if (isHeaderRow(cells, sheet)) continue; // a repeated header (files joined together)
+      if (cells[anchorIndex] === anchorText) continue;
       run.read();
       let wait: Promise<void> | undefined;
       if (locationColumns) {

@@ -123,24 +123,42 @@ function detailsFrom(form: LinkForm, kind: LinkView['form']): { ok: true; detail
 
 export type ActResult = { ok: true; view: LinkView } | { ok: false; refusal: LinkRefusal; detail?: string; task?: PendingTask };
 
+async function refusedOnTask(deps: LadderDeps, view: LinkView, refusal: LinkRefusal, source: string | undefined): Promise<void> {
+  await deps.store.appendAudit({
+    caseId: view.task.caseId,
+    at: nowIso(deps),
+    actor: view.officer,
+    action: 'link refused',
+    detail: { reason: refusal, step: view.task.step, decision: view.decision },
+    source,
+  });
+}
+
 /** Acts on a link: re-checks everything, checks the form token, then completes the task once. */
 export async function actOnLink(deps: LadderDeps, pathAndQuery: string, form: LinkForm, source: string | undefined): Promise<ActResult> {
   const check = await inspectLink(deps, pathAndQuery);
   if (!check.ok) {
-    if (check.task) {
+    // A refused attempt on a real step is evidence: it goes on that case's audit trail. (Only on
+    // POST: a GET, which scanners send, never writes.) Attempts naming no real step touch nothing.
+    const parsed = parseLinkPath(pathAndQuery);
+    const task = check.task ?? (parsed.ok ? await deps.store.getTask(parsed.taskId) : undefined);
+    if (task) {
       await deps.store.appendAudit({
-        caseId: check.task.caseId,
+        caseId: task.caseId,
         at: nowIso(deps),
-        actor: check.task.assignee,
+        actor: parsed.ok ? parsed.officer : 'unknown',
         action: 'link refused',
-        detail: { reason: check.refusal, step: check.task.step },
+        detail: { reason: check.refusal, step: task.step, decision: parsed.ok ? parsed.decision : undefined },
         source,
       });
     }
     return check;
   }
   const token = verifyFormToken(deps.signingKey, { taskId: check.task.taskId, decision: check.decision, officer: check.officer, expires: check.expires, token: form.formToken }, deps.clock.now());
-  if (!token.ok) return { ok: false, refusal: 'badForm', task: check.task };
+  if (!token.ok) {
+    await refusedOnTask(deps, check, 'badForm', source);
+    return { ok: false, refusal: 'badForm', task: check.task };
+  }
   const details = detailsFrom(form, check.form);
   if (!details.ok) return { ok: false, refusal: 'badDetails', detail: details.detail, task: check.task };
   try {

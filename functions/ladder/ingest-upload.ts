@@ -8,7 +8,7 @@ import { readOdsFile } from '../ingest/ods';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ingestRatings, type IngestSummary } from '../ingest/ingest';
+import { ingestRatings, type IngestDeps, type IngestSummary } from '../ingest/ingest';
 import type { Sheet } from '../ingest/columns';
 import type { EscalationPort } from '../lib/escalation-port';
 import type { LadderDeps } from './context';
@@ -25,7 +25,7 @@ export function sheetFromName(fileName: string): Sheet {
 export async function ingestUploadedRatings(
   deps: LadderDeps,
   escalation: EscalationPort,
-  upload: { fileName: string; body: Buffer; sheet?: Sheet },
+  upload: { fileName: string; body: Buffer; sheet?: Sheet; onProgress?: IngestDeps['onProgress'] },
 ): Promise<IngestSummary> {
   const sheet = upload.sheet ?? sheetFromName(upload.fileName);
   // An ODS is a zip: its central directory is at the end, so it is read from a temporary file.
@@ -48,6 +48,7 @@ export async function ingestUploadedRatings(
     config: deps.config,
     escalation,
     clock: deps.clock,
+    onProgress: upload.onProgress,
     });
   } finally {
     if (folder) await rm(folder, { recursive: true, force: true });

@@ -55,6 +55,11 @@ async function waitingCases(deps: HttpDeps): Promise<WaitingCase[]> {
     .sort((a, b) => (a.record.waitingOn?.since ?? '').localeCompare(b.record.waitingOn?.since ?? ''));
 }
 
+/** Field ids of a case's decision form: derived from the case id, so they are stable and unique. */
+export function fieldPrefix(caseId: string): string {
+  return `case-${caseId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
 function memberLabel(member: BoardMember): string {
   return ROLE_LABELS[member.role];
 }
@@ -222,9 +227,9 @@ export async function meetingPage(deps: HttpDeps, request: HttpRequest, user: st
         ? html`<div class="govuk-panel govuk-panel--confirmation app-panel--compact"><h2 class="govuk-panel__title">Quorate</h2><div class="govuk-panel__body">Minutes: this meeting can record decisions</div></div>`
         : html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>Not quorate. This meeting is kept as notes and cannot take decisions. Missing: ${missingRolesSentence(meeting.missingRoles) || `at least ${BOARD_QUORUM.minimumMembers} members`}.</strong></div>`;
 
-  const decisionForm = (item: WaitingCase, index: number) => {
+  const decisionForm = (item: WaitingCase) => {
     const mine = state.caseId === item.record.caseId ? problems : [];
-    const prefix = `case-${index + 1}`;
+    const prefix = fieldPrefix(item.record.caseId);
     return html`<div class="govuk-summary-card"><div class="govuk-summary-card__title-wrapper"><h3 class="govuk-summary-card__title"><a class="govuk-link" href="/cases/${pathSegment(item.record.caseId)}">${item.locationName}</a>, ${item.providerName}</h3></div>
 <div class="govuk-summary-card__content">
 <p class="govuk-body">${stageTag(item.record)} ${item.record.waitingOn?.step ?? ''}, since ${longDate(item.record.waitingOn?.since)}.</p>
@@ -247,9 +252,12 @@ ${fieldError(mine, `${prefix}-rationale`)}
 </div></div>`;
   };
 
-  const recorded = meeting.decisions.map((decision) => {
-    const item = waiting.find((candidate) => candidate.record.caseId === decision.caseId);
-    return html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/cases/${pathSegment(decision.caseId)}">${item?.locationName ?? decision.caseId}</a></td><td class="govuk-table__cell">${decisionLabel(decision.decision)}</td><td class="govuk-table__cell">${decision.rationale}</td><td class="govuk-table__cell">${decision.by}</td></tr>`;
+  const decidedCases = await Promise.all(meeting.decisions.map((decision) => deps.store.getCase(decision.caseId)));
+  const decidedLocations = await loadLocations(deps.store, decidedCases.flatMap((record) => (record ? [record.locationId] : [])));
+  const recorded = meeting.decisions.map((decision, index) => {
+    const locationId = decidedCases[index]?.locationId;
+    const name = (locationId ? decidedLocations.get(locationId)?.name : undefined) ?? decision.caseId;
+    return html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/cases/${pathSegment(decision.caseId)}">${name}</a></td><td class="govuk-table__cell">${decisionLabel(decision.decision)}</td><td class="govuk-table__cell">${decision.rationale}</td><td class="govuk-table__cell">${decision.by}</td></tr>`;
   });
   const open = waiting.filter((item) => !decided.has(item.record.caseId));
 
@@ -326,9 +334,7 @@ export async function postDecision(deps: HttpDeps, request: HttpRequest, user: s
   const caseId = fields.get('caseId');
   const decision = fields.get('decision');
   const rationale = fields.get('rationale');
-  const waiting = await waitingCases(deps);
-  const index = waiting.findIndex((item) => item.record.caseId === caseId);
-  const prefix = `case-${index + 1}`;
+  const prefix = fieldPrefix(caseId);
   const problems: Problem[] = [];
   if (!decision) problems.push({ field: `${prefix}-decision`, message: 'Choose the Board’s decision' });
   if (!rationale) problems.push({ field: `${prefix}-rationale`, message: 'Say why the Board decided this: a rationale is required' });

@@ -207,7 +207,8 @@ describe('task timeouts on the virtual clock', () => {
     });
     const arn = await h.start(machine, { caseId: 'C-9' });
     const first = token();
-    await advance(65_000);
+    await advance(61_000); // times out at 60 s...
+    await advance(5_000); // ...and is retried 5 s later
     const second = token();
     expect(second).not.toBe(first);
     await expect(succeed(first, 'late')).rejects.toBeInstanceOf(TaskTimedOut);

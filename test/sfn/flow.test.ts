@@ -338,10 +338,11 @@ describe('Wait', () => {
     });
     const at = new Date(h.clock.now().getTime() + 30 * DAY_MS).toISOString();
     const arn = await h.start(machine, { at, seconds: 60 });
-    await h.clock.advance(30 * DAY_MS - 1000);
+    await h.clock.advance(30 * DAY_MS - 60_000);
     expect((await h.describe(arn)).status).toBe('RUNNING');
-    await h.clock.advance(1000 + 60_000);
-    await h.engine.whenIdle();
+    await h.clock.advance(61_000); // past the timestamp: the 60 s wait starts...
+    expect((await h.describe(arn)).status).toBe('RUNNING');
+    await h.clock.advance(61_000); // ...and ends
     expect((await h.describe(arn)).status).toBe('SUCCEEDED');
 
     const bad = await h.start(machine, { at, seconds: 'soon' });
