@@ -10,12 +10,13 @@ import { join, normalize } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
-import type { HttpDeps } from '../functions/http-api/app';
+import { htmlResponse, type HttpDeps, type HttpResponse } from '../functions/http-api/app';
 import type { VirtualClock } from './clock';
 import { parseDuration } from './clock';
 import type { LocalStepFunctions } from './sfn/engine';
 import type { LocalSes } from './ses';
 import { mailPage, mailMessagePage, loginPage } from './local-pages';
+import { isPagePath } from '../functions/web/pages';
 import { tokenMatches } from './auth';
 
 export interface LocalHttp {
@@ -34,7 +35,14 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/assets/govuk-frontend.min.css': { file: 'node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css', type: 'text/css' },
   '/assets/app.css': { file: 'functions/web/app.css', type: 'text/css' },
+  '/assets/board.js': { file: 'functions/web/board.js', type: 'text/javascript' },
+  '/assets/ratings.js': { file: 'functions/web/ratings.js', type: 'text/javascript' },
 };
+
+/** Where to go after signing in: a path on this server only (never `//host` or a full URL). */
+function safeNext(next: string | null | undefined): string {
+  return next && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/cases';
+}
 
 class BodyTooLarge extends Error {}
 
@@ -87,6 +95,11 @@ function send(res: ServerResponse, status: number, body: string | Buffer, header
   res.end(body);
 }
 
+/** Local-only pages get the same security headers (CSP included) as the product's pages. */
+function page(res: ServerResponse, response: HttpResponse): void {
+  send(res, response.statusCode, response.body, response.headers);
+}
+
 function json(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, JSON.stringify(value), { 'content-type': 'application/json', 'cache-control': 'no-store' });
 }
@@ -121,11 +134,17 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
       }
       const user = local.deps.authenticate({ method: req.method ?? 'GET', path: url.pathname, rawQuery: '', query: {}, headers: req.headers as Record<string, string>, body: '', sourceIp: '' });
       if (url.pathname === '/login') {
-        const token = req.method === 'POST' ? new URLSearchParams(body.toString('utf8')).get('token') ?? '' : url.searchParams.get('token') ?? '';
+        const form = req.method === 'POST' ? new URLSearchParams(body.toString('utf8')) : url.searchParams;
+        const token = form.get('token') ?? '';
+        const next = safeNext(form.get('next'));
         if (tokenMatches(token, local.adminToken)) {
-          return send(res, 303, '', { location: '/cases', 'set-cookie': `session=${token}; HttpOnly; SameSite=Strict; Path=/` });
+          return send(res, 303, '', { location: next, 'set-cookie': `session=${token}; HttpOnly; SameSite=Strict; Path=/` });
         }
-        return send(res, token ? 401 : 200, loginPage(Boolean(token)), { 'content-type': 'text/html; charset=utf-8' });
+        return page(res, htmlResponse(token ? 401 : 200, loginPage(Boolean(token), next)));
+      }
+      // A browser without a session is sent to sign in, and brought back afterwards.
+      if (!user && req.method === 'GET' && (isPagePath(url.pathname) || /^\/mail(\/|$)/.test(url.pathname))) {
+        return send(res, 303, '', { location: `/login?next=${encodeURIComponent(url.pathname + url.search)}`, 'cache-control': 'no-store' });
       }
       if (url.pathname === '/local/clock') {
         if (req.method === 'GET') return json(res, 200, { now: local.clock.now().toISOString(), offsetMs: local.clock.offsetMs() });
@@ -148,13 +167,13 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
       }
       if (url.pathname === '/local/mail.json' && req.method === 'GET') return json(res, 200, local.ses.emails());
       if (url.pathname === '/mail' && req.method === 'GET') {
-        return send(res, 200, mailPage(local.ses.emails()), { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        return page(res, htmlResponse(200, mailPage(local.ses.emails())));
       }
       const message = /^\/mail\/([\w.-]{1,200})$/.exec(url.pathname);
       if (message && req.method === 'GET') {
         const email = local.ses.emails().find((item) => item.messageId === message[1]);
         if (!email) return send(res, 404, 'No such email', { 'content-type': 'text/plain' });
-        return send(res, 200, mailMessagePage(email), { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        return page(res, htmlResponse(200, mailMessagePage(email)));
       }
       const result = await options.handler(toEvent(req, url, body));
       const headers: Record<string, string> = {};

@@ -6,49 +6,64 @@ import { html, raw } from '../functions/lib/html';
 import { layout } from '../functions/web/layout';
 import type { SentEmail } from './ses';
 
+function sentAt(email: SentEmail): string {
+  return new Date(email.at * 1000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** Emails that ask someone to decide carry signed links to /act/...: worth pointing out. */
+function hasActionLinks(email: SentEmail): boolean {
+  return /\/act\//.test(email.body.html ?? email.body.text ?? '');
+}
+
 export function mailPage(emails: SentEmail[]): string {
   const newestFirst = [...emails].reverse();
+  const asking = emails.filter(hasActionLinks).length;
   return layout(
     'Mail',
     html`<h1 class="govuk-heading-l">Mail sent by the product</h1>
-<p class="govuk-body">The local runtime keeps every email instead of delivering it. Open one to read it and use its links, exactly as an officer would.</p>
+<p class="govuk-body">The local runtime keeps every email instead of delivering it. Open one to read it and use its links, exactly as an officer would: a link only shows a confirmation page, and nothing happens until you confirm there.</p>
 ${newestFirst.length === 0
-  ? html`<p class="govuk-body">No email yet.</p>`
-  : html`<table class="govuk-table"><caption class="govuk-table__caption govuk-table__caption--m">${emails.length} emails, newest first</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Sent (real time)</th><th scope="col" class="govuk-table__header">To</th><th scope="col" class="govuk-table__header">Subject</th></tr></thead>
+  ? html`<p class="govuk-body">No email yet. Upload a ratings file on the <a class="govuk-link" href="/ratings">Ratings</a> page to open some cases.</p>`
+  : html`<p class="govuk-body">${emails.length} ${emails.length === 1 ? 'email' : 'emails'}; ${asking} ${asking === 1 ? 'asks' : 'ask'} someone for a decision.</p>
+<table class="govuk-table"><caption class="govuk-table__caption govuk-visually-hidden">Every email sent, newest first</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Sent (real time, UTC)</th><th scope="col" class="govuk-table__header">To</th><th scope="col" class="govuk-table__header">Subject</th></tr></thead>
 <tbody class="govuk-table__body">${newestFirst.map(
       (email) =>
-        html`<tr class="govuk-table__row"><td class="govuk-table__cell">${new Date(email.at * 1000).toISOString().replace('T', ' ').slice(0, 19)}</td><td class="govuk-table__cell">${email.destination.to.join(', ')}${email.destination.cc.length ? html`<br><span class="govuk-body-s">cc ${email.destination.cc.join(', ')}</span>` : ''}</td><td class="govuk-table__cell"><a class="govuk-link" href="/mail/${email.messageId}">${email.subject}</a></td></tr>`,
+        html`<tr class="govuk-table__row"><td class="govuk-table__cell govuk-!-font-size-16">${sentAt(email)}</td><td class="govuk-table__cell govuk-!-font-size-16 app-break">${email.destination.to.join(', ')}${email.destination.cc.length ? html`<br><span class="govuk-body-s">cc ${email.destination.cc.join(', ')}</span>` : ''}</td><td class="govuk-table__cell"><a class="govuk-link" href="/mail/${encodeURIComponent(email.messageId)}">${email.subject}</a>${hasActionLinks(email) ? html` <strong class="govuk-tag govuk-tag--blue">Decision links</strong>` : ''}</td></tr>`,
     )}</tbody></table>`}`,
-    { active: '/mail' },
+    { active: '/mail', fullWidth: true },
   );
 }
 
 export function mailMessagePage(email: SentEmail): string {
-  const body = email.body.html ?? html`<pre>${email.body.text ?? ''}</pre>`.value;
   // The body is our own rendered email (every fact escaped when it was written); show it as sent.
+  const body = email.body.html ?? html`<pre class="app-pre">${email.body.text ?? ''}</pre>`.value;
   const inner = /<body>([\s\S]*)<\/body>/.exec(body)?.[1] ?? body;
   return layout(
     email.subject,
-    html`<p class="govuk-body"><a class="govuk-back-link" href="/mail">All mail</a></p>
-<h1 class="govuk-heading-m">${email.subject}</h1>
-<dl class="govuk-summary-list govuk-summary-list--no-border">
+    html`<a class="govuk-back-link" href="/mail">All mail</a>
+<h1 class="govuk-heading-l">${email.subject}</h1>
+<dl class="govuk-summary-list">
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">From</dt><dd class="govuk-summary-list__value">${email.from}</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">To</dt><dd class="govuk-summary-list__value">${email.destination.to.join(', ')}</dd></div>
-${email.destination.cc.length ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Cc</dt><dd class="govuk-summary-list__value">${email.destination.cc.join(', ')}</dd></div>` : ''}
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">To</dt><dd class="govuk-summary-list__value app-break">${email.destination.to.join(', ')}</dd></div>
+${email.destination.cc.length ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Cc</dt><dd class="govuk-summary-list__value app-break">${email.destination.cc.join(', ')}</dd></div>` : ''}
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Sent</dt><dd class="govuk-summary-list__value">${sentAt(email)} UTC (real time)</dd></div>
 </dl>
-<div class="govuk-body app-email">${raw(inner)}</div>`,
+<div class="govuk-body app-email">${raw(inner)}</div>
+${email.body.text && email.body.html
+  ? html`<details class="govuk-details"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">The plain-text version</span></summary><div class="govuk-details__text"><pre class="app-pre govuk-body-s">${email.body.text}</pre></div></details>`
+  : ''}`,
     { active: '/mail' },
   );
 }
 
-export function loginPage(failed: boolean): string {
+export function loginPage(failed: boolean, next = '/cases'): string {
   return layout(
     'Sign in',
-    html`<h1 class="govuk-heading-l">Sign in</h1>
-${failed ? html`<div class="govuk-error-summary" role="alert"><h2 class="govuk-error-summary__title">That token is not right</h2></div>` : ''}
-<p class="govuk-body">Paste the admin token that <code>npm start</code> printed.</p>
-<form method="post" action="/login"><div class="govuk-form-group"><label class="govuk-label" for="token">Admin token</label><input class="govuk-input" id="token" name="token" type="password" autocomplete="off"></div><button class="govuk-button" type="submit">Sign in</button></form>`,
+    html`${failed ? html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list"><li><a href="#token">That token is not right</a></li></ul></div></div></div>` : ''}
+<h1 class="govuk-heading-l">Sign in</h1>
+<p class="govuk-body">Paste the admin token that <code>npm start</code> printed. It is also in <code>secrets.json</code> in the data folder.</p>
+<form method="post" action="/login" novalidate><input type="hidden" name="next" value="${next}"><div class="govuk-form-group${failed ? ' govuk-form-group--error' : ''}"><label class="govuk-label govuk-label--s" for="token">Admin token</label>${failed ? html`<p id="token-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> That token is not right</p>` : ''}<input class="govuk-input govuk-!-width-two-thirds${failed ? ' govuk-input--error' : ''}" id="token" name="token" type="password" autocomplete="off" spellcheck="false"${failed ? ' aria-describedby="token-error"' : ''}></div><button class="govuk-button" type="submit" data-module="govuk-button">Sign in</button></form>`,
     { nav: false },
   );
 }

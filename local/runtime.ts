@@ -31,7 +31,8 @@ import { startSes, type LocalSes } from './ses';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, STATE_MACHINE_NAME, TABLE_NAME } from './endpoints';
 import { startHttpServer, type LocalHttp } from './http';
 
-export const PROJECT_ROOT = new URL('..', import.meta.url).pathname;
+import { PROJECT_ROOT } from './paths';
+export { PROJECT_ROOT };
 export const WORKFLOW_STEP_ARN = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:workflow-step`;
 
 export interface RuntimeOptions {

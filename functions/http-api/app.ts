@@ -158,7 +158,7 @@ class BadFileName extends DomainError {
   }
 }
 
-export async function verifyAllChains(deps: LadderDeps): Promise<{ ok: boolean; cases: number; events: number; breaks: Array<{ caseId: string; seq: number; reason: string }> }> {
+export async function verifyAllChains(deps: { store: LadderDeps['store'] }): Promise<{ ok: boolean; cases: number; events: number; breaks: Array<{ caseId: string; seq: number; reason: string }> }> {
   const cases = await deps.store.listCases();
   const breaks: Array<{ caseId: string; seq: number; reason: string }> = [];
   let events = 0;

@@ -17,6 +17,7 @@
  * - The same input twice writes nothing and calls nothing.
  */
 import { performance } from 'node:perf_hooks';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppConfig } from '../lib/config';
 import type { Clock } from '../lib/clock';
@@ -635,16 +636,22 @@ class Ingestion {
       }
       this.summary.corporateConcerns += 1;
       const now = clock.now().toISOString();
-      await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: keys.provider(providerId),
-          UpdateExpression: 'SET corporateConcern = :concern, updatedAt = :now',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':concern': { raisedAt: now, locationsBelowGood: locationIds }, ':now': now },
-        }),
-      );
-      this.summary.itemsWritten += 1;
+      try {
+        // An update, not a put: the ladder may have written to the provider item meanwhile.
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.provider(providerId),
+            UpdateExpression: 'SET corporateConcern = :concern, updatedAt = :now',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':concern': { raisedAt: now, locationsBelowGood: locationIds }, ':now': now },
+          }),
+        );
+        this.summary.itemsWritten += 1;
+      } catch (error) {
+        // No provider item to record it on (never ingested): the concern is raised all the same.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
     }
   }
 

@@ -179,10 +179,6 @@ function cell(cells: readonly string[], index: number): string | undefined {
   return (cells[index] ?? '').trim();
 }
 
-function optional(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : value;
-}
-
 function addressFrom(cells: readonly string[], columns: ColumnMap<'street' | 'line2' | 'city' | 'postcode'>): Address | undefined {
   if (columns.street < 0 && columns.line2 < 0 && columns.city < 0 && columns.postcode < 0) return undefined;
   return {
@@ -218,7 +214,7 @@ export function parseLocationRow(line: number, cells: readonly string[], columns
   const record: LocationRatingRecord = { kind: 'location', line, ...parsed.data, ...ratingExtras(cells, columns) };
   const locationName = cell(cells, columns.locationName);
   if (locationName !== undefined) record.locationName = locationName;
-  const providerName = optional(cell(cells, columns.providerName));
+  const providerName = cell(cells, columns.providerName);
   if (providerName) record.providerName = providerName;
   const localAuthority = cell(cells, columns.localAuthority);
   if (localAuthority !== undefined) record.localAuthority = localAuthority;

@@ -566,7 +566,8 @@ export class LocalStepFunctions {
       this.emit(live, 'TaskScheduled', { taskScheduledEventDetails: scheduled });
       this.emit(live, 'TaskStarted', { taskStartedEventDetails: where });
     }
-    const invoked = this.invokeLambda(functionName, payload).catch((error: unknown) => Promise.reject(lambdaError(error)));
+    // new Promise(...) also turns an invoker that throws synchronously into a task failure.
+    const invoked = new Promise((resolve) => resolve(this.invokeLambda(functionName, payload))).catch((error: unknown) => Promise.reject(lambdaError(error)));
     const returned = await this.race(run, invoked, task.timeoutAt, () => Promise.reject(new StatesError('States.Timeout', undefined)));
     const result: Json = kind.kind === 'function' ? toJson(returned) : { ExecutedVersion: '$LATEST', Payload: toJson(returned), StatusCode: 200 };
     if (kind.kind !== 'callback') return { result, reported: JSON.stringify(result) };

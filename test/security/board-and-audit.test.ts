@@ -1,0 +1,152 @@
+/**
+ * The Board's rules (quorum, one decision per step, only for cases waiting on it, papers a week
+ * ahead), authentication of admin and Board endpoints, and the tamper-evident audit trail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { MEADOWBANK, OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
+import { dumpTable } from '../support/table-dump';
+import { keys } from '../../functions/lib/table';
+
+const TOM = 'tom.reid@westshire.example.gov.uk';
+
+async function referOakfieldToBoard(product: Product): Promise<void> {
+  await product.ingestDemoRatings([OAKFIELD, MEADOWBANK]);
+  await product.officerDecides(TOM, /Approve Quality Improvement Notice — Oakfield/, 'approve');
+  await product.officerDecides(TOM, /Arrange Quality Improvement Meeting — Oakfield/, 'arranged', QIM_ARRANGEMENT);
+  await product.officerDecides(TOM, /Record QIM Outcome — Oakfield/, 'referToBoard', qimOutcome('suspendNewPlacements', false, []));
+}
+
+describe('the Board', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+    await referOakfieldToBoard(product);
+  });
+  afterAll(async () => product.close());
+
+  it('refuses a decision from a non-quorate meeting, naming the missing roles; its record is notes, not minutes', async () => {
+    const today = product.runtime.clock.now().toISOString().slice(0, 10);
+    const meeting = (await (await product.api('POST', '/board/meetings', { date: today, attendees: ['priya-shah', 'sam-ford', 'lena-wu'], notes: 'Discussed Oakfield.' })).json()) as Record<string, unknown>;
+    expect(meeting).toMatchObject({ quorate: false, record: 'notes', notes: 'Discussed Oakfield.' });
+    expect(meeting.missingRoles).toEqual(['councilQualityPerformanceManager', 'councilStrategicCommissioner']);
+    const view = await product.caseFor(OAKFIELD);
+    const before = await dumpTable(product.runtime, { withoutAudit: true });
+    const response = await product.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: view.case.caseId, decision: 'finalWarning', rationale: 'x' });
+    expect(response.status).toBe(409);
+    const body = (await response.json()) as { error: string; message: string };
+    expect(body.error).toBe('NotQuorate');
+    expect(body.message).toMatch(/Quality & Performance|Quality and Performance/i);
+    expect(body.message).toMatch(/Strategic Commissioner/);
+    expect(await dumpTable(product.runtime, { withoutAudit: true })).toEqual(before);
+    expect((await product.caseFor(OAKFIELD)).audit.at(-1)).toMatchObject({ action: 'Board decision refused' });
+  });
+
+  it('refuses a decision the waiting step does not allow, and one for a case not waiting for the Board', async () => {
+    const today = product.runtime.clock.now().toISOString().slice(0, 10);
+    const meeting = (await (await product.api('POST', '/board/meetings', { date: today, attendees: ['priya-shah', 'mark-ellis', 'joan-baker'] })).json()) as { meetingId: string; quorate: boolean };
+    expect(meeting.quorate).toBe(true);
+    const oakfield = await product.caseFor(OAKFIELD);
+    const wrong = await product.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: oakfield.case.caseId, decision: 'terminate', rationale: 'Too early.' });
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { message: string }).message).toMatch(/Allowed: rectificationNotice, finalWarning, backToQualityProcess, close/);
+    const meadowbank = await product.caseFor(MEADOWBANK);
+    const notWaiting = await product.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: meadowbank.case.caseId, decision: 'close', rationale: 'x' });
+    expect(notWaiting.status).toBe(409);
+    expect(((await notWaiting.json()) as { message: string }).message).toMatch(/not waiting for a Board decision/);
+  });
+
+  it('takes one decision per step: a second decision for the same step is refused', async () => {
+    const today = product.runtime.clock.now().toISOString().slice(0, 10);
+    const meeting = (await (await product.api('POST', '/board/meetings', { date: today, attendees: ['priya-shah', 'mark-ellis', 'joan-baker', 'sam-ford'] })).json()) as { meetingId: string };
+    const oakfield = await product.caseFor(OAKFIELD);
+    const first = await product.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: oakfield.case.caseId, decision: 'rectificationNotice', rationale: 'Until the next inspection.' });
+    expect(first.status).toBe(200);
+    const second = await product.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: oakfield.case.caseId, decision: 'rectificationNotice', rationale: 'Again.' });
+    // The case now waits on the next inspection: the Board may still act there, but not repeat this step.
+    const secondBody = (await second.json()) as { message?: string };
+    expect(second.status, JSON.stringify(secondBody)).toBe(400);
+    expect(secondBody.message).toMatch(/not a decision the Board can take at "Await Next Inspection"/);
+    const view = await product.caseFor(OAKFIELD);
+    expect(product.allMail().filter((email) => /Rectification notice/.test(email.subject))).toHaveLength(1);
+    expect(view.audit.filter((event) => event.action === 'decision recorded' && event.detail.decision === 'rectificationNotice')).toHaveLength(1);
+  });
+
+  it('lists a referred case for the first meeting at least seven days away (papers a week ahead)', async () => {
+    const fresh = await Product.start();
+    try {
+      const today = fresh.runtime.clock.now();
+      const inDays = (days: number) => new Date(today.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+      await fresh.api('POST', '/board/meetings/schedule', { date: inDays(4) });
+      await fresh.api('POST', '/board/meetings/schedule', { date: inDays(30) });
+      await referOakfieldToBoard(fresh);
+      const view = await fresh.caseFor(OAKFIELD);
+      expect(view.case.deadlines.boardMeeting).toBe(inDays(30));
+      const papers = fresh.mailTo('mark.ellis@westshire.example.gov.uk', /Board papers: .* Oakfield/);
+      expect(papers.body.text).toMatch(/listed for the meeting on/);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('answers unauthenticated admin and Board calls with 401 and changes nothing', async () => {
+    const before = await dumpTable(product.runtime);
+    const oakfield = await product.caseFor(OAKFIELD);
+    const calls: Array<[string, string, unknown]> = [
+      ['POST', '/board/meetings', { date: '2026-12-01', attendees: ['priya-shah', 'mark-ellis', 'joan-baker'] }],
+      ['POST', '/board/decisions', { meetingId: 'x', caseId: oakfield.case.caseId, decision: 'close', rationale: 'x' }],
+      ['POST', '/admin/cases', { locationId: MEADOWBANK, concern: 'x' }],
+      ['POST', '/admin/ingest', 'Location ID\n'],
+      ['GET', '/admin/audit/verify', undefined],
+      ['GET', '/api/cases', undefined],
+      ['POST', '/local/clock', { by: '6 months' }],
+    ];
+    for (const [method, path, body] of calls) {
+      for (const token of [null, 'wrong-token']) {
+        const response = await product.api(method, path, body, token);
+        expect(response.status, `${method} ${path} with ${token ?? 'no token'}`).toBe(401);
+      }
+    }
+    expect(await dumpTable(product.runtime)).toEqual(before);
+  });
+});
+
+describe('the audit trail', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+    await referOakfieldToBoard(product);
+  });
+  afterAll(async () => product.close());
+
+  it('chains every event to the one before, and reports an event edited behind the product’s back', async () => {
+    let report = (await (await product.api('GET', '/admin/audit/verify')).json()) as { ok: boolean; events: number; breaks: unknown[] };
+    expect(report.ok).toBe(true);
+    expect(report.events).toBeGreaterThan(10);
+
+    // Someone with table access rewrites history: the QIM outcome becomes "resolved".
+    const view = await product.caseFor(OAKFIELD);
+    const target = view.audit.find((event) => event.action === 'QIM outcome applied')!;
+    await product.runtime.deps.store.doc.send(
+      new PutCommand({
+        TableName: product.runtime.deps.store.tableName,
+        Item: { ...keys.auditEvent(target.caseId, target.seq), ...target, detail: { ...target.detail, decision: 'resolved' } },
+      }),
+    );
+    report = (await (await product.api('GET', '/admin/audit/verify')).json()) as { ok: boolean; events: number; breaks: Array<{ caseId: string; seq: number; reason: string }> };
+    expect(report.ok).toBe(false);
+    expect(report.breaks).toContainEqual({ caseId: target.caseId, seq: target.seq, reason: 'hash-mismatch' });
+  });
+
+  it('npm run audit:verify reports the same break from the command line, with a non-zero exit', async () => {
+    const run = promisify(execFile);
+    const result = await run(process.execPath, ['--import', 'tsx', 'local/cli.ts', 'audit-verify', '--dynamodb', product.runtime.endpoints.dynamodb], { cwd: new URL('../..', import.meta.url).pathname }).catch(
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect('code' in result ? result.code : 0).toBe(1);
+    expect(result.stdout).toMatch(/hash-mismatch/);
+    expect(result.stdout).toMatch(/QIM|seq/);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Headless Chromium for the browser tests: Debian's `chromium` package driven by playwright-core
+ * (no browser download). `.ci/run` installs the package; on CI (CI=true) a missing browser fails
+ * the run, elsewhere the tests say why they are skipped.
+ *
+ * Also: a screenshot of each page for review (test-output/screenshots, git-ignored) and an
+ * axe-core check that reports serious and critical accessibility violations.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+export const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
+const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
+export function onCi(): boolean {
+  return /^(1|true|yes)$/i.test(process.env.CI ?? '');
+}
+
+/** Why the browser tests cannot run here, or undefined when they can. On CI a missing browser is an error. */
+export function browserUnavailable(): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  const reason = `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+  if (onCi()) throw new Error(`${reason}: CI=true, so the browser tests must run.`);
+  return reason;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = join(SCREENSHOTS, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** Runs axe-core on the page; returns the serious and critical violations, each with where it was found. */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: AXE });
+  const results = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const outcome = await axe.run(document, { resultTypes: ['violations'] });
+    return outcome.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      nodes: violation.nodes.slice(0, 5).map((node) => JSON.stringify(node.target)),
+    }));
+  });
+  return results.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+}
