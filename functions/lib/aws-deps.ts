@@ -16,17 +16,27 @@ import type { LadderDeps } from '../ladder/context';
 const environmentSchema = z.object({
   TABLE_NAME: z.string().min(1),
   STATE_MACHINE_ARN: z.string().min(1),
-  SIGNING_KEY_SECRET_ARN: z.string().min(1),
+  SIGNING_KEY_SECRET_ARN: z.string().min(1).optional(),
 });
 
 let cached: Promise<LadderDeps> | undefined;
 
-/** Reads configuration and the signing key once; a bad environment fails the cold start, loudly. */
+/** A secret's text, read once per cold start. */
+export async function readSecret(secretArn: string): Promise<string> {
+  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
+  if (!secret.SecretString) throw new Error(`Secret ${secretArn} has no text value`);
+  return secret.SecretString;
+}
+
+/**
+ * Reads configuration and the link-signing key once; a bad environment fails the cold start,
+ * loudly. A function not granted the key (ratings import) gets an empty one, which signLink
+ * refuses, so it can never sign a link by accident.
+ */
 export function lambdaDeps(): Promise<LadderDeps> {
   cached ??= (async () => {
     const env = environmentSchema.parse(process.env);
-    const secrets = new SecretsManagerClient({});
-    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: env.SIGNING_KEY_SECRET_ARN }));
+    const signingSecret = env.SIGNING_KEY_SECRET_ARN ? await readSecret(env.SIGNING_KEY_SECRET_ARN) : undefined;
     const config = configFromEnvironment();
     const sender = process.env.SENDER ?? config.mail.sender;
     return {
@@ -35,7 +45,7 @@ export function lambdaDeps(): Promise<LadderDeps> {
       clock: systemClock,
       ses: new SESClient({}),
       sfn: new SFNClient({}),
-      signingKey: keyFromBase64(Buffer.from(secret.SecretString ?? '', 'utf8').toString('base64url')),
+      signingKey: signingSecret ? keyFromBase64(Buffer.from(signingSecret, 'utf8').toString('base64url')) : Buffer.alloc(0),
       stateMachineArn: env.STATE_MACHINE_ARN,
     };
   })();

@@ -1,1 +1,78 @@
-export const handler = async () => { throw new Error('not built yet'); };
+/**
+ * Rating ingestion on AWS. Two triggers, both validated at the edge:
+ * - `{ source: 'ratings-file', bucket, key }`: a file dropped in the ratings bucket (EventBridge
+ *   rule on S3 "Object Created"); CSV or ODS, Locations or Providers sheet by name;
+ * - `{ source: 'cqc-changes' }`: the daily schedule pulls CQC's changes feed since the last run.
+ * The work itself is the same streaming ingestion the CLI and the local runtime use.
+ */
+import middy from '@middy/core';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { lambdaDeps, readSecret } from '../lib/aws-deps';
+import { escalationPort } from '../ladder/cases';
+import { openRatingsFile } from '../ingest/files';
+import { ingestRatings } from '../ingest/ingest';
+import { sheetFromName } from '../ladder/ingest-upload';
+import { ingestChanges } from '../cqc/changes';
+import { cqcClientFromConfig } from '../cqc/client';
+import { keys } from '../lib/table';
+import type { LadderDeps } from '../ladder/context';
+
+export const importEventSchema = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('ratings-file'), bucket: z.string().min(1), key: z.string().min(1), versionId: z.string().optional(), size: z.number().optional() }),
+  z.object({ source: z.literal('cqc-changes'), since: z.string().datetime().optional(), until: z.string().datetime().optional() }),
+]);
+export type ImportEvent = z.infer<typeof importEventSchema>;
+
+const CURSOR = keys.ingestRun('cqc-changes-cursor');
+
+export interface ImportDeps {
+  ladder: LadderDeps;
+  s3: S3Client;
+  cqcKey: () => Promise<string>;
+}
+
+export async function runImport(deps: ImportDeps, event: ImportEvent): Promise<unknown> {
+  const { ladder } = deps;
+  const common = { doc: ladder.store.doc, tableName: ladder.store.tableName, config: ladder.config, escalation: escalationPort(ladder), clock: ladder.clock };
+  if (event.source === 'ratings-file') {
+    // S3 event keys arrive URL-encoded, with '+' for spaces.
+    const key = decodeURIComponent(event.key.replace(/\+/g, ' '));
+    const folder = await mkdtemp(join(tmpdir(), 'ratings-'));
+    try {
+      const object = await deps.s3.send(new GetObjectCommand({ Bucket: event.bucket, Key: key, VersionId: event.versionId }));
+      const file = join(folder, basename(key));
+      await pipeline(object.Body as Readable, createWriteStream(file));
+      const sheet = sheetFromName(basename(key));
+      const rows = await openRatingsFile(file, sheet);
+      return await ingestRatings({ ...common, rows, sheet, source: `s3://${event.bucket}/${key}` });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+  const until = event.until ?? ladder.clock.now().toISOString();
+  const cursor = await ladder.store.getRaw(CURSOR);
+  const since = event.since ?? (typeof cursor?.until === 'string' ? cursor.until : new Date(Date.parse(until) - 86_400_000).toISOString());
+  const client = cqcClientFromConfig(ladder.config, { subscriptionKey: await deps.cqcKey() });
+  const summary = await ingestChanges({ ...common, client, since, until });
+  // The next run starts where this one ended (CQC windows: start inclusive, end exclusive).
+  await ladder.store.putRaw(CURSOR, undefined, { until, at: ladder.clock.now().toISOString() });
+  return summary;
+}
+
+export function createImportHandler(deps: () => Promise<ImportDeps>) {
+  return middy<unknown, unknown>().handler(async (event) => runImport(await deps(), importEventSchema.parse(event)));
+}
+
+let s3: S3Client | undefined;
+export const handler = createImportHandler(async () => {
+  s3 ??= new S3Client({});
+  const keyArn = z.string().min(1).parse(process.env.CQC_KEY_SECRET_ARN);
+  return { ladder: await lambdaDeps(), s3, cqcKey: () => readSecret(keyArn) };
+});

@@ -24,6 +24,7 @@ import {
   ratingTag,
   stageTag,
   whoLabel,
+  words,
 } from './format';
 import { ladderPicture } from './ladder-picture';
 import { layout } from './layout';
@@ -44,8 +45,25 @@ function ratingsTable(location: Location | undefined): SafeHtml {
   })}</tbody></table>`;
 }
 
+function isRatings(value: unknown): value is Record<string, { rating: string; publicationDate?: string }> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).length > 0 &&
+    Object.values(value).every((entry) => typeof entry === 'object' && entry !== null && typeof (entry as { rating?: unknown }).rating === 'string')
+  );
+}
+
 function detailValue(value: unknown): string {
   if (value === null || value === undefined) return '';
+  if (isRatings(value)) {
+    const order = ['Overall', ...KEY_QUESTIONS] as string[];
+    return Object.entries(value)
+      .sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99))
+      .map(([domain, entry]) => `${domain}: ${entry.rating}${entry.publicationDate ? ` (${entry.publicationDate})` : ''}`)
+      .join('; ');
+  }
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value) && value.every((item) => typeof item !== 'object' || item === null)) return value.join(', ');
@@ -62,7 +80,7 @@ function timelineEntry(deps: HttpDeps, event: AuditEvent): SafeHtml {
 <h3 class="govuk-heading-s app-timeline__title">${event.action}</h3>
 <p class="govuk-body-s app-timeline__byline">${dateTime(event.at)} · by ${actor}${event.source ? html` · from ${event.source}` : ''}</p>
 ${details.length
-  ? html`<dl class="app-timeline__details">${details.map(([key, value]) => html`<div><dt>${key}</dt><dd>${typeof value === 'string' && key === 'decision' ? decisionLabel(value) : detailValue(value)}</dd></div>`)}</dl>`
+  ? html`<dl class="app-timeline__details">${details.map(([key, value]) => html`<div><dt>${words(key)}</dt><dd>${typeof value === 'string' && key === 'decision' ? decisionLabel(value) : detailValue(value)}</dd></div>`)}</dl>`
   : ''}
 </li>`;
 }
@@ -157,7 +175,7 @@ ${emails.length
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Sent</th><th scope="col" class="govuk-table__header">Subject</th><th scope="col" class="govuk-table__header">To</th></tr></thead>
 <tbody class="govuk-table__body">${emails.map(
       (email) =>
-        html`<tr class="govuk-table__row"><td class="govuk-table__cell">${dateTime(email.at)}</td><td class="govuk-table__cell">${email.subject}<br><span class="govuk-body-s app-muted">${email.kind}</span></td><td class="govuk-table__cell app-break">${email.to.join(', ')}${email.cc.length ? html`<br><span class="govuk-body-s">cc ${email.cc.join(', ')}</span>` : ''}</td></tr>`,
+        html`<tr class="govuk-table__row"><td class="govuk-table__cell">${dateTime(email.at)}</td><td class="govuk-table__cell">${email.subject}<br><span class="govuk-body-s app-muted">${words(email.kind)}</span></td><td class="govuk-table__cell app-break">${email.to.join(', ')}${email.cc.length ? html`<br><span class="govuk-body-s">cc ${email.cc.join(', ')}</span>` : ''}</td></tr>`,
     )}</tbody></table>`
   : html`<p class="govuk-body">No email has been sent about this case.</p>`}
 

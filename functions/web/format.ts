@@ -28,10 +28,15 @@ export const POSITION_LABELS: Record<CommissioningPosition, string> = {
 };
 
 export const RAG_HEADINGS: Record<MemoRag, string> = {
-  RED: 'RED: not currently placing',
-  AMBER: 'AMBER: placing with restrictions',
-  GREEN: 'GREEN: restrictions removed, placing again',
+  RED: 'Not currently placing',
+  AMBER: 'Placing with restrictions',
+  GREEN: 'Restrictions removed: placing again',
 };
+
+/** "decisionRequest" → "decision request": record kinds and detail keys, readable. */
+export function words(camel: string): string {
+  return camel.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
 
 export const SERVICE_TYPE_LABELS: Record<string, string> = {
   RC: 'Residential care',

@@ -38,6 +38,7 @@ export function layout(title: string, content: SafeHtml, options: LayoutOptions 
 <title>${title} – Care quality escalation</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/govuk-frontend.min.css">
 <link rel="stylesheet" href="/assets/app.css">
 ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`)}

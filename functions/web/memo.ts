@@ -106,7 +106,7 @@ export async function memoPage(deps: HttpDeps): Promise<string> {
   const sections = MEMO_RAG.map((rag) => {
     const inSection = entries.filter((entry) => entry.rag === rag);
     return html`<section class="app-memo-section app-memo-section--${rag.toLowerCase()}" aria-labelledby="section-${rag.toLowerCase()}">
-<h2 class="govuk-heading-l" id="section-${rag.toLowerCase()}">${ragTag(rag)} ${RAG_HEADINGS[rag].replace(`${rag}: `, '')}</h2>
+<h2 class="govuk-heading-l" id="section-${rag.toLowerCase()}">${ragTag(rag)} ${RAG_HEADINGS[rag]}</h2>
 <p class="govuk-body">${SECTION_TEXT[rag]} ${plural(inSection.length, 'service')}.</p>
 ${areas.map((area) => areaTable(rag, area, inSection.filter((entry) => entry.area === area)))}
 </section>`;

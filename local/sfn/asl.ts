@@ -3,7 +3,7 @@
  * state shares (paths, payload templates with `.$` keys, intrinsic functions, ResultPath merge).
  * Errors here are `StatesError`s named as AWS names them, so Retry/Catch can match them.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -219,11 +219,11 @@ export function evaluateExpression(expression: string, data: Json, context: Json
 }
 
 // ---------------------------------------------------------------------------------------------
-// Intrinsic functions. AWS reports their failures as States.Runtime.
+// Intrinsic functions (the common ones; see INTRINSICS). AWS reports their failures as States.Runtime.
 
 type Arg = { value: Json } | { path: string } | { call: string; args: Arg[] };
 
-// A string ('it\'s'), a call's opening (States.Name( ), a path, a literal, or , or ).
+// One token: a string ('it\'s'), a call's opening (States.Name( ), a path, a literal, or , or ).
 const TOKEN = /\s*(?:'((?:[^'\\]|\\.)*)'|(States\.\w+)\s*\(|(\$(?:\[(?:'[^']*'|"[^"]*"|[^\]])*\]|[^,()\s[])*)|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)|([,)]))\s*/y;
 
 function parseIntrinsic(text: string): Arg {
@@ -274,25 +274,20 @@ export function evaluateIntrinsic(text: string, data: Json, context: Json): Json
   return evaluate(parseIntrinsic(text));
 }
 
-/** Checks an argument list against type letters: s string, n number, i integer, a array, o object, * any. */
+/** Checks arguments against type letters: s string, i integer, a array, * anything. */
 function expectArgs(args: Json[], types: string): void {
   const ok: Record<string, (v: Json | undefined) => boolean> = {
     s: (v) => typeof v === 'string',
-    n: (v) => typeof v === 'number',
-    i: (v) => Number.isInteger(v),
+    i: Number.isInteger,
     a: Array.isArray,
-    o: isObject,
     '*': (v) => v !== undefined,
   };
-  const optional = types.split('?');
-  if (args.length < optional[0]!.length || args.length > types.replace('?', '').length) throw new Error(`expected ${types.replace('?', '').length} arguments`);
-  [...types.replace('?', '')].forEach((type, i) => {
-    if (i < args.length && !ok[type]!(args[i])) throw new Error(`argument ${i + 1} has the wrong type`);
+  if (args.length !== types.length) throw new Error(`expected ${types.length} argument(s)`);
+  [...types].forEach((type, i) => {
+    if (!ok[type]!(args[i])) throw new Error(`argument ${i + 1} has the wrong type`);
   });
 }
 
-const HASHES: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
-const s = (v: Json | undefined): string => v as string;
 const n = (v: Json | undefined): number => v as number;
 const a = (v: Json | undefined): Json[] => v as Json[];
 
@@ -310,25 +305,10 @@ const INTRINSICS: Record<string, (args: Json[]) => Json> = {
     if (next !== args.length) throw new Error('more arguments than {} in the template');
     return out;
   },
-  'States.StringToJson': (args) => (expectArgs(args, 's'), JSON.parse(s(args[0])) as Json),
+  'States.StringToJson': (args) => (expectArgs(args, 's'), JSON.parse(args[0] as string) as Json),
   'States.JsonToString': (args) => (expectArgs(args, '*'), JSON.stringify(args[0])),
   'States.Array': (args) => args,
-  'States.ArrayPartition': (args) => {
-    expectArgs(args, 'ai');
-    if (n(args[1]) <= 0) throw new Error('chunk size must be positive');
-    const chunks: Json[] = [];
-    for (let i = 0; i < a(args[0]).length; i += n(args[1])) chunks.push(a(args[0]).slice(i, i + n(args[1])));
-    return chunks;
-  },
   'States.ArrayContains': (args) => (expectArgs(args, 'a*'), a(args[0]).some((item) => JSON.stringify(item) === JSON.stringify(args[1]))),
-  'States.ArrayRange': (args) => {
-    expectArgs(args, 'iii');
-    const [start, end, by] = args.map(n) as [number, number, number];
-    if (by === 0 || (end - start) / by > 1000) throw new Error('the step must be non-zero and give at most 1000 items');
-    const out: number[] = [];
-    for (let v = start; by > 0 ? v <= end : v >= end; v += by) out.push(v);
-    return out;
-  },
   'States.ArrayGetItem': (args) => {
     expectArgs(args, 'ai');
     const item = n(args[1]) < 0 ? undefined : a(args[0])[n(args[1])];
@@ -337,25 +317,9 @@ const INTRINSICS: Record<string, (args: Json[]) => Json> = {
   },
   'States.ArrayLength': (args) => (expectArgs(args, 'a'), a(args[0]).length),
   'States.ArrayUnique': (args) => (expectArgs(args, 'a'), [...new Map(a(args[0]).map((v) => [JSON.stringify(v), v])).values()]),
-  'States.Base64Encode': (args) => (expectArgs(args, 's'), Buffer.from(s(args[0]), 'utf8').toString('base64')),
-  'States.Base64Decode': (args) => (expectArgs(args, 's'), Buffer.from(s(args[0]), 'base64').toString('utf8')),
-  'States.Hash': (args) => {
-    expectArgs(args, '*s');
-    const algorithm = HASHES[s(args[1])];
-    if (!algorithm) throw new Error(`unsupported algorithm ${s(args[1])}`);
-    return createHash(algorithm).update(typeof args[0] === 'string' ? args[0] : JSON.stringify(args[0])).digest('hex');
-  },
-  'States.JsonMerge': (args) => {
-    expectArgs(args, 'oo*');
-    if (args[2] !== false) throw new Error('only shallow merge (false) is supported');
-    return { ...(args[0] as JsonObject), ...(args[1] as JsonObject) };
-  },
-  'States.MathRandom': (args) => (expectArgs(args, 'ii?i'), n(args[0]) + Math.floor(Math.random() * (n(args[1]) - n(args[0])))),
   'States.MathAdd': (args) => (expectArgs(args, 'ii'), n(args[0]) + n(args[1])),
-  'States.StringSplit': (args) => {
-    expectArgs(args, 'ss');
-    const delimiters = [...s(args[1])].map((d) => d.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('');
-    return s(args[0]).split(new RegExp(`[${delimiters}]`)).filter((part) => part !== '');
-  },
   'States.UUID': (args) => (expectArgs(args, ''), randomUUID()),
 };
+
+/** The intrinsics this engine knows; createStateMachine refuses a definition that calls any other. */
+export const INTRINSIC_NAMES: ReadonlySet<string> = new Set(Object.keys(INTRINSICS));

@@ -29,6 +29,7 @@ import {
   applyResultPath,
   errorMatches,
   evaluateExpression,
+  INTRINSIC_NAMES,
   readPath,
   resolveTemplate,
   runtimeError,
@@ -53,7 +54,10 @@ export type LambdaInvoker = (functionName: string, payload: unknown) => Promise<
 export type Defined<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 export type ExecutionDescription = Defined<DescribeExecutionOutput, 'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate' | 'input'>;
 export type ExecutionSummary = Defined<ExecutionListItem, 'executionArn' | 'stateMachineArn' | 'name' | 'status' | 'startDate'>;
-export type StateMachineDescription = Defined<DescribeStateMachineOutput, 'stateMachineArn' | 'name' | 'status' | 'definition' | 'roleArn' | 'type' | 'creationDate'>;
+export type StateMachineDescription = Defined<
+  DescribeStateMachineOutput,
+  'stateMachineArn' | 'name' | 'status' | 'definition' | 'roleArn' | 'type' | 'creationDate'
+>;
 export type StateMachineSummary = Defined<StateMachineListItem, 'stateMachineArn' | 'name' | 'type' | 'creationDate'>;
 type Page<K extends string, T> = { [P in K]: T[] } & { nextToken?: string };
 
@@ -112,8 +116,8 @@ interface ExecutionRecord {
   stateMachineArn: string;
   stateMachineName: string;
   name: string;
-  definition: string; // as at the start: AWS runs that version even if the machine is updated
   roleArn: string;
+  definition: string; // as at the start: AWS runs that version even if the machine is updated
   status: ExecutionStatus;
   startDate: number;
   stopDate?: number;
@@ -123,7 +127,7 @@ interface ExecutionRecord {
   cause?: string;
   events: StoredEvent[];
   tokens: string[]; // every token issued, so a stale one is TaskTimedOut rather than InvalidToken
-  cursor?: Cursor;
+  cursor?: Cursor; // while RUNNING
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,7 +170,10 @@ const FORBIDDEN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 const STATE_MACHINE_ARN = /^arn:aws:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/;
 const EXECUTION_ARN = /^arn:aws:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
 
-type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errors: Array<Record<string, string>> };
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errors: Array<Record<string, string>> };
 const aslValidator = createRequire(import.meta.url)('asl-validator') as AslValidator;
 /** Definitions already checked, by text: asl-validator builds its JSON schema afresh on every call (~100 ms). */
 const validated = new Map<string, StateMachineDefinition>();
@@ -210,13 +217,18 @@ export class LocalStepFunctions {
   // ------------------------------------------------------------------------------ state machines
 
   /** Creates the state machine, or updates its definition if one of that name exists. */
-  createStateMachine(input: { name: string; definition: string; roleArn?: string }): Defined<CreateStateMachineOutput, 'stateMachineArn' | 'creationDate'> {
+  createStateMachine(input: {
+    name: string;
+    definition: string;
+    roleArn?: string;
+  }): Defined<CreateStateMachineOutput, 'stateMachineArn' | 'creationDate'> {
     this.checkName(input.name);
     this.parseDefinition(input.definition);
     const arn = `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${input.name}`;
     const existing = this.machines.get(arn);
     const roleArn = input.roleArn ?? existing?.roleArn ?? `arn:aws:iam::${this.accountId}:role/LocalStepFunctions`;
-    const record: StateMachineRecord = { name: input.name, arn, definition: input.definition, roleArn, creationDate: existing?.creationDate ?? this.now() };
+    const creationDate = existing?.creationDate ?? this.now();
+    const record: StateMachineRecord = { name: input.name, arn, definition: input.definition, roleArn, creationDate };
     this.machines.set(arn, record);
     if (this.dataDir && !this.closed) writeFileAtomic(join(this.dataDir, 'state-machines', `${fileName(record.name)}.json`), JSON.stringify(record));
     return { stateMachineArn: arn, creationDate: new Date(record.creationDate) };
@@ -234,7 +246,9 @@ export class LocalStepFunctions {
   listStateMachines(input: { maxResults?: number; nextToken?: string } = {}): Page<'stateMachines', StateMachineSummary> {
     const all = [...this.machines.values()].sort((a, b) => a.name.localeCompare(b.name));
     const page = paginate(all, input.maxResults, input.nextToken);
-    const stateMachines = page.items.map((m): StateMachineSummary => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: new Date(m.creationDate) }));
+    const stateMachines = page.items.map(
+      (m): StateMachineSummary => ({ stateMachineArn: m.arn, name: m.name, type: 'STANDARD', creationDate: new Date(m.creationDate) }),
+    );
     return compact({ stateMachines, nextToken: page.nextToken });
   }
 
@@ -256,7 +270,8 @@ export class LocalStepFunctions {
       throw new ExecutionAlreadyExists(`Execution Already Exists: '${executionArn}'`);
     }
     const rec: ExecutionRecord = {
-      ...{ executionArn, stateMachineArn: machine.arn, stateMachineName: machine.name, name, definition: machine.definition, roleArn: machine.roleArn },
+      ...{ executionArn, stateMachineArn: machine.arn, stateMachineName: machine.name, name },
+      ...{ definition: machine.definition, roleArn: machine.roleArn },
       ...{ status: 'RUNNING', startDate: this.now(), input: text, events: [], tokens: [] },
       cursor: { state: this.parseDefinition(machine.definition).StartAt, input: parsed, phase: 'enter' },
     };
@@ -278,7 +293,12 @@ export class LocalStepFunctions {
   }
 
   /** Newest first, as AWS lists them. */
-  listExecutions(input: { stateMachineArn: string; statusFilter?: ExecutionStatus; maxResults?: number; nextToken?: string }): Page<'executions', ExecutionSummary> {
+  listExecutions(input: {
+    stateMachineArn: string;
+    statusFilter?: ExecutionStatus;
+    maxResults?: number;
+    nextToken?: string;
+  }): Page<'executions', ExecutionSummary> {
     this.resumePending();
     const machine = this.machine(input.stateMachineArn);
     const matching = [...this.executions.values()]
@@ -287,12 +307,21 @@ export class LocalStepFunctions {
       .sort((a, b) => b.startDate - a.startDate);
     const page = paginate(matching, input.maxResults, input.nextToken);
     const executions = page.items.map((rec) =>
-      compact({ executionArn: rec.executionArn, stateMachineArn: rec.stateMachineArn, name: rec.name, status: rec.status, startDate: new Date(rec.startDate), stopDate: date(rec.stopDate) }),
+      compact({
+        ...{ executionArn: rec.executionArn, stateMachineArn: rec.stateMachineArn, name: rec.name, status: rec.status },
+        ...{ startDate: new Date(rec.startDate), stopDate: date(rec.stopDate) },
+      }),
     );
     return compact({ executions, nextToken: page.nextToken });
   }
 
-  getExecutionHistory(input: { executionArn: string; reverseOrder?: boolean; maxResults?: number; nextToken?: string; includeExecutionData?: boolean }): Page<'events', HistoryEvent> {
+  getExecutionHistory(input: {
+    executionArn: string;
+    reverseOrder?: boolean;
+    maxResults?: number;
+    nextToken?: string;
+    includeExecutionData?: boolean;
+  }): Page<'events', HistoryEvent> {
     this.resumePending();
     const events = this.execution(input.executionArn).events.map((event) => toHistoryEvent(event, input.includeExecutionData !== false));
     if (input.reverseOrder) events.reverse();
@@ -315,7 +344,8 @@ export class LocalStepFunctions {
     const entry = this.openToken(input.taskToken);
     parseJson(input.output, () => new InvalidOutput(`Invalid Output: '${input.output.slice(0, 200)}'`));
     if (bytes(input.output) > PAYLOAD_LIMIT) {
-      throw new ValidationException("1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to 262144");
+      // A length constraint of the API model: AWS answers those with ValidationException.
+      throw new ValidationException("1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length <= 262144");
     }
     this.settleToken(entry, { kind: 'success', output: input.output });
     return {};
@@ -519,8 +549,9 @@ export class LocalStepFunctions {
     try {
       const resumed = cur.phase === 'task' && cur.task?.submitted && cur.task.token !== undefined;
       const { result, reported } = resumed ? await this.awaitCallback(run, cur.task!) : await this.startTask(run, state, cur, kind);
-      if (kind.kind === 'function') this.emit(run.live, 'LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: reported, outputDetails: WHOLE } });
-      else this.emit(run.live, 'TaskSucceeded', { taskSucceededEventDetails: { ...where, output: reported, outputDetails: WHOLE } });
+      const succeeded = { output: reported, outputDetails: WHOLE };
+      if (kind.kind === 'function') this.emit(run.live, 'LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: succeeded });
+      else this.emit(run.live, 'TaskSucceeded', { taskSucceededEventDetails: { ...where, ...succeeded } });
       return result;
     } catch (error) {
       if (error instanceof StatesError && !error.terminal) {
@@ -562,12 +593,15 @@ export class LocalStepFunctions {
       this.emit(live, 'LambdaFunctionScheduled', { lambdaFunctionScheduledEventDetails: scheduled });
       this.emit(live, 'LambdaFunctionStarted', {});
     } else {
-      const scheduled = compact({ ...where, region: this.region, parameters: JSON.stringify(parameters), timeoutInSeconds: timeout, heartbeatInSeconds: heartbeat });
+      const limits = { timeoutInSeconds: timeout, heartbeatInSeconds: heartbeat };
+      const scheduled = compact({ ...where, region: this.region, parameters: JSON.stringify(parameters), ...limits });
       this.emit(live, 'TaskScheduled', { taskScheduledEventDetails: scheduled });
       this.emit(live, 'TaskStarted', { taskStartedEventDetails: where });
     }
     // new Promise(...) also turns an invoker that throws synchronously into a task failure.
-    const invoked = new Promise((resolve) => resolve(this.invokeLambda(functionName, payload))).catch((error: unknown) => Promise.reject(lambdaError(error)));
+    const invoked = new Promise((resolve) => resolve(this.invokeLambda(functionName, payload))).catch((error: unknown) =>
+      Promise.reject(lambdaError(error)),
+    );
     const returned = await this.race(run, invoked, task.timeoutAt, () => Promise.reject(new StatesError('States.Timeout', undefined)));
     const result: Json = kind.kind === 'function' ? toJson(returned) : { ExecutedVersion: '$LATEST', Payload: toJson(returned), StatusCode: 200 };
     if (kind.kind !== 'callback') return { result, reported: JSON.stringify(result) };
@@ -725,12 +759,14 @@ export class LocalStepFunctions {
     if (this.busy === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
   }
 
+  /** Closes an execution: its status, its last history event, its tokens and timers. */
   private finish(live: Live, status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT', result: { output?: Json; error?: string; cause?: string }): void {
     const rec = live.rec;
     if (rec.status !== 'RUNNING' || this.closed) return;
     const failure = compact({ error: result.error, cause: result.cause });
-    Object.assign(rec, { status, stopDate: this.now(), cursor: undefined }, status === 'SUCCEEDED' ? { output: JSON.stringify(result.output ?? null) } : failure);
-    if (status === 'SUCCEEDED') this.emit(live, 'ExecutionSucceeded', { executionSucceededEventDetails: { output: rec.output, outputDetails: WHOLE } });
+    const outcome = status === 'SUCCEEDED' ? { output: JSON.stringify(result.output ?? null) } : failure;
+    Object.assign(rec, { status, stopDate: this.now(), cursor: undefined }, outcome);
+    if (status === 'SUCCEEDED') this.emit(live, 'ExecutionSucceeded', { executionSucceededEventDetails: { ...outcome, outputDetails: WHOLE } });
     if (status === 'FAILED') this.emit(live, 'ExecutionFailed', { executionFailedEventDetails: failure });
     if (status === 'ABORTED') this.emit(live, 'ExecutionAborted', { executionAbortedEventDetails: failure });
     if (status === 'TIMED_OUT') this.emit(live, 'ExecutionTimedOut', { executionTimedOutEventDetails: failure });
@@ -810,7 +846,9 @@ export class LocalStepFunctions {
     if (problems.length > 0) throw invalid(`UNSUPPORTED_BY_LOCAL_ENGINE: ${problems.join('; ')}`);
     // asl-validator fills in defaults on what it is given: hand it a copy.
     const result = aslValidator(structuredClone(parsed), { checkPaths: true, checkArn: true });
-    if (!result.isValid) throw invalid(result.errors.map((e) => `${e['Error code'] ?? 'SCHEMA_VALIDATION_FAILED'}: ${e.Message ?? JSON.stringify(e)}`).join('; '));
+    if (!result.isValid) {
+      throw invalid(result.errors.map((e) => `${e['Error code'] ?? 'SCHEMA_VALIDATION_FAILED'}: ${e.Message ?? JSON.stringify(e)}`).join('; '));
+    }
     const definition = parsed as unknown as StateMachineDefinition; // schema-checked just above
     validated.set(text, definition);
     return definition;
@@ -843,7 +881,8 @@ export class LocalStepFunctions {
   }
 
   private load(dataDir: string): void {
-    const jsonFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f)) : []);
+    const jsonFiles = (dir: string): string[] =>
+      existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f)) : [];
     // Our own files, written by this class: trusted to have the shapes it wrote.
     const read = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
     for (const machine of jsonFiles(join(dataDir, 'state-machines')).map((f) => read<StateMachineRecord>(f))) this.machines.set(machine.arn, machine);
@@ -955,7 +994,8 @@ function unsupportedFeatures(definition: Json): string[] {
       if (withAssign.some((item) => isRecord(item) && 'Assign' in item)) problems.push(`${name}: Assign (variables) is not supported`);
       if (state.QueryLanguage === 'JSONata') problems.push(`${name}: QueryLanguage JSONata is not supported`);
       if (state.Type === 'Task' && (typeof state.Resource !== 'string' || !describeResource(state.Resource))) {
-        problems.push(`${name}: resource '${String(state.Resource)}' is not supported (lambda:invoke, lambda:invoke.waitForTaskToken, or a Lambda function ARN)`);
+        const supported = 'lambda:invoke, lambda:invoke.waitForTaskToken, or a Lambda function ARN';
+        problems.push(`${name}: resource '${String(state.Resource)}' is not supported (${supported})`);
       }
       if (state.Type === 'Map' && ('ItemReader' in state || 'ResultWriter' in state)) problems.push(`${name}: distributed Map is not supported`);
       if (Array.isArray(state.Branches)) state.Branches.forEach(visitBlock);
@@ -963,5 +1003,8 @@ function unsupportedFeatures(definition: Json): string[] {
     }
   };
   visitBlock(definition);
+  for (const [, name] of JSON.stringify(definition).matchAll(/(States\.\w+)\s*\(/g)) {
+    if (!INTRINSIC_NAMES.has(name!)) problems.push(`intrinsic function ${name} is not supported`);
+  }
   return problems;
 }

@@ -121,7 +121,7 @@ describe('the audit trail', () => {
   });
   afterAll(async () => product.close());
 
-  it('chains every event to the one before, and reports an event edited behind the product’s back', async () => {
+  it("chains every event to the one before, and reports an event edited behind the product's back", async () => {
     let report = (await (await product.api('GET', '/admin/audit/verify')).json()) as { ok: boolean; events: number; breaks: unknown[] };
     expect(report.ok).toBe(true);
     expect(report.events).toBeGreaterThan(10);

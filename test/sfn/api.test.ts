@@ -109,6 +109,7 @@ describe('state machines', () => {
     ['JSONata', { QueryLanguage: 'JSONata', StartAt: 'A', States: { A: { Type: 'Pass', End: true } } }],
     ['Assign', { StartAt: 'A', States: { A: { Type: 'Pass', Assign: { x: 1 }, End: true } } }],
     ['an unsupported resource', { StartAt: 'A', States: { A: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true } } }],
+    ['an unsupported intrinsic', { StartAt: 'A', States: { A: { Type: 'Pass', Parameters: { 'h.$': "States.Hash('x', 'MD5')" }, End: true } } }],
   ])('rejects %s with InvalidDefinition', async (_, definition) => {
     const text = typeof definition === 'string' ? definition : JSON.stringify(definition);
     await expect(h.sfn.send(new CreateStateMachineCommand({ name: 'bad', definition: text, roleArn: 'arn:aws:iam::000000000000:role/x' }))).rejects.toBeInstanceOf(

@@ -1,0 +1,174 @@
+/**
+ * When something fails: SES refuses mail, a function crashes mid-step. Nothing is silently lost
+ * and no case is stuck without a visible reason. And a fuzz run: a thousand malformed requests
+ * get 4xx answers, never a 5xx, and change nothing. Hostile text is escaped everywhere.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEADOWBANK, OAKFIELD, Product, DEMO_LOCATIONS } from '../support/product';
+import { dumpTable } from '../support/table-dump';
+import { demoRatingsCsv } from '../../local/demo';
+
+const AISHA = 'aisha.khan@westshire.example.gov.uk';
+const TOM = 'tom.reid@westshire.example.gov.uk';
+const ADMIN = 'escalation.admin@westshire.example.gov.uk';
+
+describe('when SES refuses or throttles a send', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+    await product.ingestDemoRatings([OAKFIELD]);
+  });
+  afterAll(async () => product.close());
+
+  it('retries with backoff; if it still fails the case records it, the administrator is alerted, and a retry finishes the step', async () => {
+    // SES throttles every send for a while: the quick retries and the state machine's retries all fail.
+    product.runtime.ses.failNext(15, 'Throttling');
+    const link = product.linkIn(product.mailTo(TOM, /Approve Quality Improvement Notice — Oakfield/), 'approve');
+    const page = await (await fetch(link)).text();
+    const formToken = /name="formToken" value="([^"]+)"/.exec(page)![1]!;
+    const posted = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `formToken=${formToken}` });
+    expect(posted.status).toBe(200);
+    await product.runtime.idle();
+    // The state machine's backoff runs on the virtual clock: 2 s, 6 s, 18 s, 54 s.
+    for (let i = 0; i < 6; i += 1) await product.advance('2 minutes');
+
+    let view = await product.caseFor(OAKFIELD);
+    expect(view.case.lastFailure).toMatchObject({ step: 'Send Quality Improvement Notice' });
+    expect(view.case.lastFailure?.error).toMatch(/EmailSendFailed/);
+    expect(view.case.waitingOn).toMatchObject({ step: 'Send Quality Improvement Notice: Await Retry', who: 'administrator' });
+    expect(product.actions(view)).toContain('step failed');
+    expect(product.allMail().filter((email) => /Formal Quality Improvement Notice/.test(email.subject))).toHaveLength(0);
+
+    // SES is back: the administrator's retry link (or the alert) is in the mail.
+    await product.advance('1 hour');
+    const retryRequest = product.mailTo(ADMIN, /Send Quality Improvement Notice: Await Retry/);
+    await product.officerDecides(ADMIN, new RegExp(retryRequest.subject.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'retry');
+    view = await product.caseFor(OAKFIELD);
+    expect(product.allMail().filter((email) => /Formal Quality Improvement Notice: Oakfield/.test(email.subject))).toHaveLength(1);
+    expect(view.case.waitingOn?.step).toBe('Arrange Quality Improvement Meeting');
+  });
+});
+
+describe('when a function crashes or times out mid-step', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+    await product.ingestDemoRatings([MEADOWBANK]);
+  });
+  afterAll(async () => product.close());
+
+  it('a transient Lambda fault is retried and the step completes once', async () => {
+    product.runtime.lambdaFaults.push({ action: 'confirmInformalOutcome', error: 'Lambda.ServiceException', times: 2 });
+    await product.officerDecides(AISHA, /Informal Outcome — Meadowbank/, 'formalStage');
+    await product.advance('1 minute');
+    const view = await product.caseFor(MEADOWBANK);
+    expect(view.case.stage).toBe('formal');
+    expect(product.allMail().filter((email) => /Outcome of our informal discussion/.test(email.subject))).toHaveLength(1);
+    expect(view.case.lastFailure).toBeUndefined();
+  });
+
+  it('a function that keeps timing out brings the case to a recorded, visible state', async () => {
+    product.runtime.lambdaFaults.push({ action: 'sendQualityImprovementNotice', error: 'States.Timeout', message: 'Task timed out after 30 seconds', times: 1 });
+    await product.officerDecides(AISHA, /Approve Quality Improvement Notice — Meadowbank/, 'approve');
+    const view = await product.caseFor(MEADOWBANK);
+    expect(view.case.lastFailure).toMatchObject({ step: 'Send Quality Improvement Notice' });
+    expect(view.case.waitingOn?.who).toBe('administrator');
+    expect(product.mailTo(ADMIN, /"Send Quality Improvement Notice" failed/).body.text).toMatch(/nothing has been lost/);
+    expect(view.audit.at(-2)?.action).toBe('step failed');
+  });
+});
+
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+describe('fuzzing the endpoints', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+    await product.ingestDemoRatings([MEADOWBANK, OAKFIELD]);
+  });
+  afterAll(async () => product.close());
+
+  it('answers 1,000 malformed link paths and request bodies with 4xx, never 5xx, and changes nothing', async () => {
+    const next = random(20261125);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const link = product.linkIn(product.mailTo(AISHA, /Informal Outcome — Meadowbank/), 'noFurtherAction');
+    const realPath = new URL(link).pathname + new URL(link).search;
+    const junk = ['', '%', '%00', '..', '../..', '/', '?', '&', '=', '<script>', '"', "'", '\\', '%ZZ', 'é', '🙂', 'A'.repeat(3000), '\u0000', 'null', '{}', '[]', '-1', '1e999'];
+    const mutate = (text: string): string => {
+      const chars = [...text];
+      const edits = 1 + Math.floor(next() * 4);
+      for (let i = 0; i < edits; i += 1) {
+        const at = Math.floor(next() * (chars.length + 1));
+        if (next() < 0.5) chars.splice(at, 1);
+        else chars.splice(at, 0, pick(junk));
+      }
+      return chars.join('');
+    };
+    const paths = ['/act/', '/board/meetings', '/board/decisions', '/admin/cases', '/api/cases/', '/cases/', '/providers/', '/memo', '/nowhere'];
+    const before = await dumpTable(product.runtime);
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 1000; i += 1) {
+      const kind = next();
+      let path: string;
+      if (kind < 0.45) path = mutate(realPath);
+      else if (kind < 0.6) path = `/act/${mutate('x')}/${mutate('approve')}?o=${mutate('aisha-khan')}&e=${mutate('99999999999')}&s=${mutate('abc')}`;
+      else path = pick(paths) + mutate('');
+      if (!path.startsWith('/')) path = `/${path}`;
+      const method = pick(['GET', 'POST', 'POST', 'PUT', 'DELETE']);
+      const body = method === 'GET' ? undefined : pick([mutate('formToken=x&note=y'), mutate('{"meetingId":"m","caseId":"c","decision":"close","rationale":"r"}'), mutate(''), '{', 'a'.repeat(10_000)]);
+      const token = next() < 0.5 ? product.runtime.adminToken : null;
+      let status: number;
+      try {
+        const response = await fetch(`${product.url}${encodeURI(path).replace(/%25/g, '%')}`, {
+          method,
+          headers: { 'content-type': pick(['application/json', 'application/x-www-form-urlencoded', 'text/plain']), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body,
+        });
+        status = response.status;
+        await response.arrayBuffer();
+      } catch (error) {
+        // A path the HTTP client itself refuses to send never reached us.
+        if ((error as Error).name === 'TypeError') continue;
+        throw error;
+      }
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      expect(status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+      expect(status, `${method} ${path}`).toBeLessThan(500);
+    }
+    await product.runtime.idle();
+    expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(950);
+    expect(await dumpTable(product.runtime, { withoutAudit: true })).toEqual(before.filter((item) => !String(item.sk).startsWith('EVENT#')));
+  });
+});
+
+describe('hostile text', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+  });
+  afterAll(async () => product.close());
+
+  it("is escaped in every email and on the link pages: provider names and officers' notes", async () => {
+    const hostile = '<script>alert("x")</script> & <img src=x onerror=alert(1)>';
+    const meadowbank = DEMO_LOCATIONS.find((location) => location.locationId === MEADOWBANK)!;
+    await product.uploadRatings(demoRatingsCsv([{ ...meadowbank, name: `Meadowbank ${hostile}`, providerName: `Hawthorn ${hostile}` }]));
+    await product.officerDecides(AISHA, /Informal Outcome — Meadowbank/, 'noFurtherAction', { note: `Note ${hostile}` });
+    const mail = product.allMail();
+    expect(mail.length).toBeGreaterThanOrEqual(3);
+    for (const email of mail) {
+      expect(email.body.html).not.toMatch(/<script>|<img src=x/);
+      expect(email.subject).not.toMatch(/[\r\n]/);
+    }
+    expect(product.mailTo('ruth.dale@hawthorn-care-group.example.co.uk', /Outcome/).body.html).toContain('&lt;script&gt;');
+    const link = product.linkIn(mail[0]!, 'safeguarding');
+    const page = await (await fetch(link)).text();
+    expect(page).not.toMatch(/<script>|<img src=x/);
+    expect(page).toContain('&lt;script&gt;');
+  });
+});
