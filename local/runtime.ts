@@ -41,8 +41,6 @@ export interface RuntimeOptions {
   ports?: { http?: number; dynamodb?: number; stepfunctions?: number; ses?: number };
   config?: AppConfig;
   configPath?: string;
-  /** Shorten the mailer's quick retries (tests). */
-  fastRetries?: boolean;
 }
 
 /** Faults a test can inject where AWS would produce them: in the Lambda service. */
@@ -144,7 +142,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     sfn: sfnClient,
     signingKey: keyFromBase64(secrets.signingKey),
     stateMachineArn: '',
-    sleep: options.fastRetries ? async () => undefined : undefined,
   };
   const definition = substitute(escalationDefinitionString(), { WorkflowStepFunctionArn: WORKFLOW_STEP_ARN });
   const stateMachineArn = engine.createStateMachine({ name: STATE_MACHINE_NAME, definition }).stateMachineArn;

@@ -28,6 +28,8 @@ export interface LocalSes {
   emails(): SentEmail[];
   /** The next `count` sends fail with SES's `code` (e.g. Throttling, MessageRejected). */
   failNext(count: number, code?: string): void;
+  /** Cancels the failures still queued. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,9 @@ export async function startSes(options: { mailFile?: string; port?: number } = {
     emails: () => [...sent],
     failNext(count, code = 'Throttling') {
       for (let i = 0; i < count; i += 1) faults.push(code);
+    },
+    clearFaults() {
+      faults.length = 0;
     },
     async close() {
       front.closeAllConnections();

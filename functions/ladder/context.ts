@@ -20,8 +20,6 @@ export interface LadderDeps {
   sfn: SFNClient;
   signingKey: Buffer;
   stateMachineArn: string;
-  /** Pause between quick email retries; tests and the local runtime may shorten it. */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface CaseContext {
@@ -119,7 +117,6 @@ export async function send(deps: LadderDeps, email: Email): Promise<string> {
       clock: deps.clock,
       sender: deps.config.mail.sender,
       configurationSet: deps.config.mail.configurationSet,
-      sleep: deps.sleep,
     },
     { ...email, to: recipients },
   );

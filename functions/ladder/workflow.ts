@@ -220,7 +220,19 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
     createdAt: now.toISOString(),
     expiresAt: expiresAt.toISOString(),
   });
-  const record = await deps.store.updateCase(context.record.caseId, (current) => ({ ...current, pendingTaskId: taskId }), now.toISOString());
+  const record = await deps.store.updateCase(
+    context.record.caseId,
+    (current) => ({
+      ...current,
+      pendingTaskId: taskId,
+      // Waits without a prepare step (an administrator's retry) still say what the case waits on.
+      waitingOn:
+        current.waitingOn?.step === event.step
+          ? current.waitingOn
+          : { step: event.step, who: event.assignee, since: now.toISOString(), reminders: 0 },
+    }),
+    now.toISOString(),
+  );
   await audit(deps, record.caseId, 'decision requested', { step: event.step, assignee, allowedDecisions: event.allowedDecisions, taskId });
 
   const reminder = record.waitingOn?.step === event.step ? record.waitingOn.reminders : 0;

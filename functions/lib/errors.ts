@@ -38,3 +38,11 @@ export class EmailSendFailed extends Error {
     this.name = 'EmailSendFailed';
   }
 }
+
+/** SES refused the message itself (e.g. a rejected address): retrying will not help. */
+export class EmailRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmailRejected';
+  }
+}

@@ -1,10 +1,11 @@
 /**
- * Every notice leaves through here: SES SendEmail, a few quick retries on throttling, then a
- * named failure the state machine retries with longer backoff and finally records on the case.
+ * Every notice leaves through here: SES SendEmail (the SDK retries throttling itself), then a
+ * named failure: `EmailSendFailed` the state machine retries with longer backoff, `EmailRejected`
+ * (a bad address, say) straight to the recorded-failure path.
  * Each email sent is kept on the case (to whom, what, when) so the case page can list it.
  */
 import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
-import { EmailSendFailed } from './errors';
+import { EmailRejected, EmailSendFailed } from './errors';
 import { escapeHeaderText } from './html';
 import type { Store } from './store';
 import type { Clock } from './clock';
@@ -26,19 +27,16 @@ export interface MailerDeps {
   clock: Clock;
   sender: string;
   configurationSet?: string;
-  /** Pause between quick retries; tests pass a no-op. */
-  sleep?: (ms: number) => Promise<void>;
 }
 
-const RETRYABLE = new Set(['Throttling', 'ThrottlingException', 'ServiceUnavailable', 'TooManyRequestsException', 'InternalFailure']);
+/** Errors worth another try later (throttling, SES hiccups); anything else will not fix itself. */
+const TRANSIENT = new Set(['Throttling', 'ThrottlingException', 'ServiceUnavailable', 'TooManyRequestsException', 'InternalFailure', 'TimeoutError']);
 
-function isRetryable(error: unknown): boolean {
-  const candidate = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+function isTransient(error: unknown): boolean {
+  const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   const status = candidate.$metadata?.httpStatusCode ?? 0;
-  return RETRYABLE.has(candidate.name ?? '') || status >= 500 || status === 429 || candidate.name === 'TimeoutError';
+  return TRANSIENT.has(candidate.name ?? '') || status >= 500 || status === 429 || candidate.name === 'TypeError';
 }
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function sendEmail(deps: MailerDeps, email: Email): Promise<string> {
   const to = [...new Set(email.to)];
@@ -52,28 +50,24 @@ export async function sendEmail(deps: MailerDeps, email: Email): Promise<string>
     },
     ConfigurationSetName: deps.configurationSet,
   });
-  const sleep = deps.sleep ?? defaultSleep;
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      const { MessageId } = await deps.ses.send(command);
-      const messageId = MessageId ?? 'unknown';
-      await deps.store.recordEmail({
-        caseId: email.caseId,
-        messageId,
-        kind: email.kind,
-        at: deps.clock.now().toISOString(),
-        to,
-        cc,
-        subject: email.subject,
-      });
-      return messageId;
-    } catch (error) {
-      lastError = error;
-      if (!isRetryable(error)) break;
-      await sleep(200 * 2 ** attempt);
-    }
+  // The SDK already retries throttling with backoff (three attempts); the state machine's Retry
+  // then tries the whole step again over minutes. So one send here, and a named error if it fails.
+  try {
+    const { MessageId } = await deps.ses.send(command);
+    const messageId = MessageId ?? 'unknown';
+    await deps.store.recordEmail({
+      caseId: email.caseId,
+      messageId,
+      kind: email.kind,
+      at: deps.clock.now().toISOString(),
+      to,
+      cc,
+      subject: email.subject,
+    });
+    return messageId;
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const message = `Email "${email.subject}" to ${to.join(', ')} was not sent (${reason})`;
+    throw isTransient(error) ? new EmailSendFailed(message) : new EmailRejected(message);
   }
-  const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError);
-  throw new EmailSendFailed(`Email "${email.subject}" to ${to.join(', ')} was not sent (${reason})`);
 }

@@ -440,8 +440,9 @@ export class LocalStepFunctions {
     const effective = (): Json => selectPath(cur.input, state.InputPath, 'InputPath');
     switch (state.Type) {
       case 'Pass': {
-        const parameters = state.Parameters === undefined ? effective() : resolveTemplate(state.Parameters, effective(), this.context(run, cur));
-        return this.exit(run, state, cur, applyResultPath(cur.input, state.Result !== undefined ? state.Result : parameters, state.ResultPath));
+        const input = state.Parameters === undefined ? effective() : resolveTemplate(state.Parameters, effective(), this.context(run, cur));
+        const result = state.Result !== undefined ? state.Result : input;
+        return this.exit(run, state, cur, applyResultPath(cur.input, result, state.ResultPath));
       }
       case 'Wait': {
         if (cur.phase !== 'wait' || cur.until === undefined) {

@@ -27,7 +27,7 @@ describe('the local runtime speaks the AWS APIs', () => {
   let doc: DynamoDBDocumentClient;
 
   beforeAll(async () => {
-    runtime = await startRuntime({ fastRetries: true });
+    runtime = await startRuntime();
     sfn = new SFNClient({ ...client, endpoint: runtime.endpoints.stepfunctions });
     doc = DynamoDBDocumentClient.from(new DynamoDBClient({ ...client, endpoint: runtime.endpoints.dynamodb }));
     const { store } = runtime.deps;

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CqcApiError, CqcClient, cqcClientFromConfig } from '../../functions/cqc/client';
 import { ingestChanges, locationRecords } from '../../functions/cqc/changes';
 import { ingestRatings } from '../../functions/ingest/ingest';
+import { runIngestCli } from '../../functions/ingest/cli';
+import { Writable } from 'node:stream';
 import { cqcLocationSchema } from '../../functions/cqc/client';
 import { startFakeCqc, cqcLocation, type FakeCqc } from '../support/fake-cqc';
 import { RecordingEscalation, fixedClock, locationRows, putContract, scanAll, sheetRows, startTestDb, testConfig, type TestDb } from './helpers';
@@ -199,6 +201,34 @@ describe('ingestChanges', () => {
     const last = await ingestChanges({ ...deps, client: client(), since: '2026-03-05T00:00:00Z', until: '2026-03-06T00:00:00Z' });
     expect(last.corporateConcerns).toBe(1);
     expect(escalation.concerns.get('1-P')).toEqual(['1-T', '1-U']);
+  });
+
+  it('runs from the CLI with --changes', async () => {
+    const tableName = await db.table();
+    cqc.addLocation({ locationId: '1-C', providerId: '1-P', overall: { rating: 'Inadequate', reportDate: '2026-04-01' }, keyQuestions: kq() }, '2026-04-02T10:00:00Z');
+    let out = '';
+    const stdout = new Writable({
+      write(chunk, _e, done) {
+        out += String(chunk);
+        done();
+      },
+    });
+    const stderr = new Writable({ write: (_c, _e, done) => done() });
+    const escalation = new RecordingEscalation();
+    const code = await runIngestCli(['--changes', '2026-04-02T00:00:00Z', '2026-04-03T00:00:00Z'], {
+      doc: db.doc,
+      tableName,
+      config: testConfig(),
+      escalation,
+      clock: fixedClock(),
+      cqc: client(),
+      stdout,
+      stderr,
+    });
+    expect(code).toBe(0);
+    expect(out).toMatch(/api changed\s+1/);
+    expect(out).toMatch(/cases opened\s+1/);
+    expect(escalation.openCases.get('1-C')?.stage).toBe('formal');
   });
 
   it('raises CqcApiError when the API refuses the key', async () => {

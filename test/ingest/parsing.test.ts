@@ -11,6 +11,7 @@ import {
   normaliseHeader,
 } from '../../functions/ingest/columns';
 import { readCsvFile } from '../../functions/ingest/csv';
+import { detectFormat } from '../../functions/ingest/files';
 import { canonicalDomain, canonicalRating, parseLocationRow, parseRatingDate } from '../../functions/ingest/rows';
 import { locationRow } from './helpers';
 
@@ -106,6 +107,20 @@ describe('row validation', () => {
       ok: true,
       record: { line: 8, locationId: '1-1', domain: 'Well-led', rating: 'Good', publicationDate: '2021-02-01', careHome: true, inherited: false },
     });
+  });
+});
+
+describe('file format', () => {
+  it('tells ODS (a zip) from CSV by the first bytes, and refuses Excel', async () => {
+    const zip = join(dir, 'ratings.bin');
+    writeFileSync(zip, Buffer.from('PK\u0003\u0004rest', 'latin1'));
+    expect(await detectFormat(zip)).toBe('ods');
+    const csv = join(dir, 'ratings.txt');
+    writeFileSync(csv, 'Location ID\r\n1-1');
+    expect(await detectFormat(csv)).toBe('csv');
+    const xlsx = join(dir, 'ratings.xlsx');
+    writeFileSync(xlsx, Buffer.from('PK\u0003\u0004rest', 'latin1'));
+    await expect(detectFormat(xlsx)).rejects.toThrow(/save the sheet as ODS or CSV/);
   });
 });
 

@@ -30,7 +30,7 @@ export class Product {
   constructor(readonly runtime: Runtime) {}
 
   static async start(): Promise<Product> {
-    const runtime = await startRuntime({ fastRetries: true });
+    const runtime = await startRuntime();
     const product = new Product(runtime);
     for (const contract of demoContracts()) await runtime.deps.store.putContract(contract);
     return product;

@@ -57,7 +57,14 @@ export async function seedProduct(): Promise<{ product: Product; meetingDate: st
   const product = await Product.start();
   const store = product.runtime.deps.store;
   const [contract] = demoContracts([HOSTILE]);
-  await store.putContract({ ...contract!, contractId: 'WS-C-9999', area: FORMULA_AREA });
+  await store.putContract({
+    ...contract!,
+    contractId: 'WS-C-9999',
+    area: FORMULA_AREA,
+    registeredManager: { name: 'Rae <b>Manager</b>', email: 'manager@hostile.example.co.uk' },
+    nominatedIndividual: { name: 'Nia Nominated', email: 'nominated@hostile.example.co.uk' },
+    serviceUsersContact: { name: 'Families', email: 'families@hostile.example.co.uk' },
+  });
 
   // A Board meeting far enough ahead for papers to reach members.
   const meetingDate = isoDay(product.runtime.clock.now(), 21);

@@ -67,8 +67,14 @@ function tableRows(html: string): string[][] {
   return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<t[dh][^>]*>([\s\S]*?)<\/t[dh]>/g)].map((cell) => text(cell[1]!)));
 }
 
+/** What a reader sees: tags dropped, entities decoded, white space collapsed. */
 function text(html: string): string {
-  return html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  const entities: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#x27;': "'" };
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&(amp|lt|gt|quot|#x27);/g, (entity) => entities[entity] ?? entity)
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** RFC 4180: quoted fields, doubled quotes, CRLF rows. */
@@ -156,7 +162,7 @@ describe('the web pages', () => {
     const names = async (query: string) => tableRows((await get(`/cases?${query}`)).html).map((row) => row[0]!.split(' ')[0]);
     expect(await names('stage=board')).toEqual(['Oakfield']);
     expect(await names('area=Kingsmoor')).toEqual(['Oakfield']);
-    expect(await names('rag=AMBER')).toEqual(['&lt;img']);
+    expect(await names('rag=AMBER')).toEqual(['<img']);
     expect(await names('rag=none')).toEqual(['Westshire']);
     expect(await names('serviceType=DCA')).toEqual(['Westshire']);
     expect(await names('status=closed')).toEqual(['Meadowbank']);
@@ -223,7 +229,8 @@ describe('the web pages', () => {
     const section = (from: number, to: number) => text(html.slice(from, to));
     expect(section(red, amber)).toMatch(/Kingsmoor Type of service .* NC Oakfield Nursing Home Hawthorn Care Group Ltd 3 Church Road, Kingsmoor, WS4 2CD Tom Reid 01632 960 102 \d+ November 2026/);
     expect(section(red, amber)).not.toContain('Meadowbank');
-    expect(section(amber, green)).toContain(`${HOSTILE_LOCATION_ESCAPED} ${HOSTILE_PROVIDER_ESCAPED}`);
+    expect(section(amber, green)).toContain(`${HOSTILE_LOCATION} ${HOSTILE_PROVIDER}`);
+    expect(html.slice(amber, green)).toContain(HOSTILE_PROVIDER_ESCAPED);
     expect(section(green, html.length)).toMatch(/Westbury Type of service .* RC Meadowbank House Hawthorn Care Group Ltd 12 Mill Lane, Westbury, WS1 4AB Aisha Khan 01632 960 101/);
     // Printable: the print stylesheet hides navigation.
     const css = await (await fetch(`${product.url}/assets/app.css`)).text();
@@ -235,9 +242,11 @@ describe('the web pages', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="managed-placements-memo-\d{4}-\d{2}-\d{2}\.csv"$/);
-    const csv = await response.text();
-    expect(csv.charCodeAt(0)).toBe(0xfeff);
-    const rows = parseCsv(csv.slice(1));
+    const bytes = Buffer.from(await response.arrayBuffer());
+    // A UTF-8 byte order mark first, so spreadsheet programs read the names right.
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const csv = bytes.subarray(3).toString('utf8');
+    const rows = parseCsv(csv);
     expect(rows[0]).toEqual(['Section', 'Area', 'Type of service', 'Service', 'Provider', 'Address', 'Council contact', 'Contact telephone', 'Date added', 'CQC location ID']);
     expect(rows).toHaveLength(4);
     expect(rows[1]).toEqual(['RED', 'Kingsmoor', 'NC', 'Oakfield Nursing Home', 'Hawthorn Care Group Ltd', '3 Church Road, Kingsmoor, WS4 2CD', 'Tom Reid', '01632 960 102', expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), OAKFIELD]);
@@ -425,7 +434,7 @@ describe('the web pages', () => {
     const rejections = tableRows(result);
     expect(rejections.map((row) => row[0])).toEqual(['3', '4']);
     expect(rejections[0]![1]).toBe('Latest Rating');
-    expect(rejections[0]![3]).toBe('&lt;script&gt;alert(5)&lt;/script&gt;');
+    expect(rejections[0]![3]).toBe('<script>alert(5)</script>');
     expect(rejections[1]![1]).toBe('Publication Date');
     // The upload is listed with its result.
     expect(text((await get('/ratings')).html)).toMatch(/My_ratings_1_\.csv Done 3 0 2/);
