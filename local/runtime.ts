@@ -110,7 +110,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const ses = await startSes({ mailFile: dataDir ? join(dataDir, 'mail.jsonl') : undefined, port: options.ports?.ses });
 
   const lambdaFaults: LambdaFault[] = [];
-  let workflowStep: ((event: unknown, context: Context) => Promise<unknown>) | undefined;
+  // The handler needs clients that need the engine: it is filled in once they exist.
+  const lambdas: { workflowStep?: (event: unknown, context: Context) => Promise<unknown> } = {};
   const engine = new LocalStepFunctions({
     clock,
     dataDir: dataDir ? join(dataDir, 'stepfunctions') : undefined,
@@ -126,8 +127,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         fault.times -= 1;
         throw Object.assign(new Error(fault.message ?? `Injected ${fault.error}`), { name: fault.error });
       }
-      if (!workflowStep) throw Object.assign(new Error('Runtime still starting'), { name: 'Lambda.ServiceException' });
-      return workflowStep(payload, lambdaContext('workflow-step'));
+      if (!lambdas.workflowStep) throw Object.assign(new Error('Runtime still starting'), { name: 'Lambda.ServiceException' });
+      return lambdas.workflowStep(payload, lambdaContext('workflow-step'));
     },
   });
   const sfnServer = await startSfnServer(engine, { host: '127.0.0.1', port: options.ports?.stepfunctions });
@@ -147,7 +148,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const stateMachineArn = engine.createStateMachine({ name: STATE_MACHINE_NAME, definition }).stateMachineArn;
   if (!stateMachineArn) throw new Error('The local engine did not register the state machine');
   deps.stateMachineArn = stateMachineArn;
-  workflowStep = createWorkflowStepHandler(async () => deps);
+  lambdas.workflowStep = createWorkflowStepHandler(async () => deps);
 
   const httpDeps: HttpDeps = { ...deps, authenticate: localAuthenticator(secrets.adminToken), pages: renderPage, ingestUpload: ingestUploadedRatings };
   const httpHandler = createHttpHandler(async () => httpDeps);

@@ -110,7 +110,7 @@ export function loadConfigFile(path: string): AppConfig {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`Cannot read configuration ${path}: ${(error as Error).message}`);
+    throw new Error(`Cannot read configuration ${path}: ${(error as Error).message}`, { cause: error });
   }
   return parseConfig(raw, path);
 }

@@ -27,6 +27,8 @@ export type CsrfRefusal = 'crossSite' | 'noSession' | 'badToken';
 export function checkPageForm(key: Buffer, request: HttpRequest, user: string, purpose: string, token: string | undefined): CsrfRefusal | undefined {
   const site = request.headers['sec-fetch-site'];
   if (site && site !== 'same-origin' && site !== 'none') return 'crossSite';
+  // Under our `Referrer-Policy: no-referrer`, browsers send `Origin: null` even on same-origin
+  // posts, so only a real origin is compared; Sec-Fetch-Site and the token cover the rest.
   const origin = request.headers.origin;
   if (origin && origin !== 'null') {
     let host: string;
@@ -36,8 +38,6 @@ export function checkPageForm(key: Buffer, request: HttpRequest, user: string, p
       return 'crossSite';
     }
     if (request.headers.host && host !== request.headers.host) return 'crossSite';
-  } else if (origin === 'null') {
-    return 'crossSite';
   }
   if (!sessionOf(request)) return 'noSession';
   const expected = Buffer.from(pageFormToken(key, request, user, purpose));

@@ -146,7 +146,7 @@ ${row('Rows rejected', progress?.rowsRejected ?? 0)}
 ${row('Rows outside our area', progress?.rowsOutOfScope ?? 0)}
 ${row('Locations changed', progress?.locationsChanged ?? 0)}
 ${row('Providers changed', progress?.providersChanged ?? 0)}
-${run.summary ? html`${row('Cases opened', run.summary.casesOpened)}${row('Cases fed with a new inspection', run.summary.inspectionsDelivered + run.summary.casesResumed)}${row('Corporate concerns raised', run.summary.corporateConcerns)}${row('Took', `${(run.summary.durationMs / 1000).toFixed(1)} seconds`)}` : ''}
+${run.summary ? html`${row('Cases opened', run.summary.casesOpened)}${row('Cases resumed by a new inspection', run.summary.casesResumed)}${row('Corporate concerns raised', run.summary.corporateConcerns)}${row('Took', `${(run.summary.durationMs / 1000).toFixed(1)} seconds`)}` : ''}
 </dl>`;
 }
 

@@ -5,7 +5,7 @@
  * decision; see the memo change. Every page is screenshotted for review
  * (test-output/screenshots) and checked with axe-core: no serious or critical violations.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
 import { demoRatingsCsv, DEMO_LOCATIONS } from '../../local/demo';
@@ -46,10 +46,16 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     await product.ingestDemoRatings();
     browser = await launchBrowser();
     context = await browser.newContext({ baseURL: product.url, viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(10_000);
     page = await context.newPage();
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspErrors.push(message.text());
     });
+  });
+
+  afterEach(async (test) => {
+    // A failed step leaves a picture of where it stopped.
+    if (test.task.result?.state === 'fail' && page) await screenshot(page, `failed-${test.task.name.slice(0, 40)}`);
   });
 
   afterAll(async () => {
@@ -69,7 +75,7 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     await review('02-cases');
     await page.getByLabel('Stage').selectOption('formal');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.waitForURL('**/cases?stage=formal');
+    await page.waitForURL('**/cases?stage=formal*');
     expect(await page.locator('tbody .govuk-table__row').count()).toBe(1);
     await review('03-cases-filtered');
   });
@@ -162,7 +168,7 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     await page.getByLabel('Ratings file').setInputFiles({ name: 'locations-november.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.getByRole('button', { name: 'Upload and read the file' }).click();
     await page.getByRole('heading', { level: 1, name: 'Ratings file read' }).waitFor();
-    const summary = (await page.locator('.govuk-summary-list').textContent()) ?? '';
+    const summary = await page.locator('.govuk-summary-list').innerText();
     expect(summary.replace(/\s+/g, ' ')).toMatch(/Rows read 6 .*Rows rejected 1 .*Cases opened 1/);
     expect(await page.locator('tbody .govuk-table__row').first().textContent()).toContain('Brilliant');
     await review('19-ratings-result');
