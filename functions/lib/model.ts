@@ -55,6 +55,8 @@ export const locationSchema = z.object({
   /** Ratings superseded by newer ones, oldest first. */
   ratingHistory: z.array(historicRatingSchema).default([]),
   url: z.string().optional(),
+  /** Set by ingestion while a ladder call for this location's new rating is still owed. */
+  escalationDue: z.record(z.string(), z.unknown()).optional(),
   updatedAt: z.string(),
 });
 export type Location = z.infer<typeof locationSchema>;
@@ -68,6 +70,9 @@ export const providerSchema = z.object({
   region: z.string().default(''),
   /** Provider-level ratings from CQC's Providers sheet, by domain (Service / Population Group = Overall). */
   ratings: z.record(z.string(), ratingEntrySchema).default({}),
+  /** Core-service ratings from the Providers sheet, by `${serviceGroup}|${domain}`. */
+  serviceRatings: z.record(z.string(), ratingEntrySchema).optional(),
+  ratingHistory: z.array(historicRatingSchema).optional(),
   /** Raised when several of the provider's locations are below Good (seed 000, 002). */
   corporateConcern: z
     .object({ raisedAt: z.string(), locationsBelowGood: z.array(z.string()) })

@@ -61,8 +61,11 @@ export async function runImport(deps: ImportDeps, event: ImportEvent): Promise<u
   const since = event.since ?? (typeof cursor?.until === 'string' ? cursor.until : new Date(Date.parse(until) - 86_400_000).toISOString());
   const client = cqcClientFromConfig(ladder.config, { subscriptionKey: await deps.cqcKey() });
   const summary = await ingestChanges({ ...common, client, since, until });
-  // The next run starts where this one ended (CQC windows: start inclusive, end exclusive).
-  await ladder.store.putRaw(CURSOR, undefined, { until, at: ladder.clock.now().toISOString() });
+  // The next run starts where this one ended (CQC windows: start inclusive, end exclusive) — but
+  // only if every ladder call went through; otherwise the same window is fetched again next time.
+  if (summary.escalationFailures.length === 0) {
+    await ladder.store.putRaw(CURSOR, undefined, { until, at: ladder.clock.now().toISOString() });
+  }
   return summary;
 }
 

@@ -10,11 +10,11 @@ import { html, type SafeHtml } from '../lib/html';
 import { BOARD_ROLES, QUORUM_ROLES, type BoardMember, type BoardRole } from '../lib/config';
 import { assessQuorum, BOARD_QUORUM, ROLE_LABELS, roleInSentence } from '../lib/quorum';
 import { DomainError, NotFound } from '../lib/errors';
-import type { Case, PendingTask } from '../lib/model';
+import type { PendingTask } from '../lib/model';
 import { getMeeting, listMeetings, recordBoardDecision, recordMeeting, scheduleMeeting, type Meeting } from '../ladder/board';
 import { htmlResponse, type HttpDeps, type HttpRequest, type HttpResponse } from '../http-api/app';
 import { addDays } from '../lib/clock';
-import { loadLocations, loadProviders } from './data';
+import { listCaseSummaries, loadLocations, loadProviders, type CaseSummary } from './data';
 import { csrfField, dateInput, errorSummary, fieldError, hasError, readDate, successBanner, type Problem } from './components';
 import { FormFields, pageFormToken } from './forms';
 import { STAGE_LABELS, decisionLabel, longDate, pathSegment, plural, shortDate, stageTag } from './format';
@@ -26,7 +26,7 @@ const NOT_FOR_THE_BOARD = new Set(['safeguarding', 'ratedGood', 'ratedBelowGood'
 export const FORM_PURPOSE = { schedule: 'board-schedule', record: 'board-record', decision: 'board-decision' } as const;
 
 interface WaitingCase {
-  record: Case;
+  record: CaseSummary;
   task: PendingTask | undefined;
   locationName: string;
   providerName: string;
@@ -34,7 +34,7 @@ interface WaitingCase {
 }
 
 async function waitingCases(deps: HttpDeps): Promise<WaitingCase[]> {
-  const cases = (await deps.store.listCases()).filter((record) => record.status === 'open' && (record.waitingOn?.who === 'board' || record.waitingOn?.who === 'inspection'));
+  const cases = (await listCaseSummaries(deps.store)).filter((record) => record.status === 'open' && (record.waitingOn?.who === 'board' || record.waitingOn?.who === 'inspection'));
   const [locations, providers, tasks] = await Promise.all([
     loadLocations(deps.store, cases.map((record) => record.locationId)),
     loadProviders(deps.store, cases.map((record) => record.providerId)),

@@ -4,9 +4,9 @@
  * are read once; only the page's own locations and providers are fetched, in batches.
  */
 import { html, type SafeHtml } from '../lib/html';
-import { MEMO_RAG, SERVICE_TYPES, STAGES, type Case } from '../lib/model';
+import { MEMO_RAG, SERVICE_TYPES, STAGES } from '../lib/model';
 import type { HttpDeps, HttpRequest } from '../http-api/app';
-import { ContractIndex, loadLocations, loadProviders } from './data';
+import { ContractIndex, listCaseSummaries, loadLocations, loadProviders, type CaseSummary } from './data';
 import {
   DEADLINE_LABELS,
   SERVICE_TYPE_LABELS,
@@ -48,11 +48,11 @@ export function readFilters(query: Record<string, string>): CaseFilters {
 }
 
 function byUrgency() {
-  const soonest = (record: Case) => {
+  const soonest = (record: CaseSummary) => {
     const next = nextDeadline(record);
     return next ? new Date(next.at).getTime() : Number.POSITIVE_INFINITY;
   };
-  return (a: Case, b: Case): number => {
+  return (a: CaseSummary, b: CaseSummary): number => {
     if (a.status !== b.status) return a.status === 'open' ? -1 : 1;
     if (a.status === 'open') return soonest(a) - soonest(b) || a.openedAt.localeCompare(b.openedAt);
     return (b.closedAt ?? b.updatedAt).localeCompare(a.closedAt ?? a.updatedAt);
@@ -98,7 +98,7 @@ ${page < pages ? html`<div class="govuk-pagination__next"><a class="govuk-link g
 export async function casesPage(deps: HttpDeps, request: HttpRequest): Promise<string> {
   const now = deps.clock.now();
   const filters = readFilters(request.query);
-  const [cases, contracts] = await Promise.all([deps.store.listCases(), ContractIndex.load(deps.store)]);
+  const [cases, contracts] = await Promise.all([listCaseSummaries(deps.store), ContractIndex.load(deps.store)]);
 
   const matching = cases.filter((record) => {
     if (filters.stage && record.stage !== filters.stage) return false;

@@ -1,57 +1,138 @@
 /**
  * Reads for the pages, shaped so a page costs a handful of requests whatever the number of cases:
- * each list is read once and joined in memory, and the locations and providers a page shows are
- * fetched together (BatchGetItem, 100 keys a call) rather than one by one.
+ * each list is read once and joined in memory (no read per row), only the attributes a list page
+ * shows are read (a ProjectionExpression), and the locations and providers a page names are
+ * fetched together with BatchGetItem, 100 keys a call. Every item read is still parsed, with the
+ * model's own schemas narrowed to those attributes.
  */
-import { batchGet } from '../ingest/store';
-import { keys } from '../lib/table';
-import { locationSchema, providerSchema, type Case, type Contract, type Location, type Provider } from '../lib/model';
+import { BatchGetCommand, QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
+import { keys, TABLE_KEYS } from '../lib/table';
+import { addressSchema, caseSchema, contractSchema, locationSchema, providerSchema } from '../lib/model';
 import type { Store } from '../lib/store';
 
-async function fetchMany<T>(
-  store: Store,
-  ids: Iterable<string>,
-  key: (id: string) => { pk: string; sk: string },
-  parse: (item: unknown) => [string, T] | undefined,
-): Promise<Map<string, T>> {
-  const unique = [...new Set(ids)];
-  const result = new Map<string, T>();
-  if (unique.length === 0) return result;
-  // Up to four BatchGetItem calls in flight at once.
-  const chunks: string[][] = [];
-  for (let start = 0; start < unique.length; start += 100) chunks.push(unique.slice(start, start + 100));
-  for (let start = 0; start < chunks.length; start += 4) {
-    const found = await Promise.all(chunks.slice(start, start + 4).map((chunk) => batchGet(store.doc, store.tableName, chunk.map(key))));
-    for (const items of found) {
-      for (const item of items.values()) {
-        const parsed = parse(item);
-        if (parsed) result.set(parsed[0], parsed[1]);
-      }
+/** `#a0, #a1, ...` for a list of attributes, so reserved words (status, name) need no thought. */
+function projection(attributes: readonly string[]): { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } {
+  const names: Record<string, string> = {};
+  attributes.forEach((attribute, index) => {
+    names[`#a${index}`] = attribute;
+  });
+  return { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names };
+}
+
+function parseAll<S extends z.ZodTypeAny>(schema: S, items: Record<string, unknown>[], what: string): z.infer<S>[] {
+  const parsed: z.infer<S>[] = [];
+  for (const item of items) {
+    const result = schema.safeParse(item);
+    if (result.success) parsed.push(result.data);
+    else console.error(`Skipping a ${what} that does not match its schema`, { pk: item.pk, issues: result.error.issues.slice(0, 3) });
+  }
+  return parsed;
+}
+
+/** Every item of a gsi1 partition, only `attributes` of each. */
+async function queryPartition(store: Store, partition: string, attributes: readonly string[]): Promise<Record<string, unknown>[]> {
+  const { ProjectionExpression, ExpressionAttributeNames } = projection(attributes);
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, NativeAttributeValue> | undefined;
+  do {
+    const page = await store.doc.send(
+      new QueryCommand({
+        TableName: store.tableName,
+        IndexName: TABLE_KEYS.gsi1.name,
+        KeyConditionExpression: '#p = :p',
+        ProjectionExpression,
+        ExpressionAttributeNames: { ...ExpressionAttributeNames, '#p': TABLE_KEYS.gsi1.partitionKey },
+        ExpressionAttributeValues: { ':p': partition },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+const MAX_BATCH_ATTEMPTS = 6;
+
+/** The items for `keyList`, only `attributes` of each; 100 keys a call, unprocessed keys retried. */
+async function batchRead(store: Store, keyList: Array<{ pk: string; sk: string }>, attributes: readonly string[]): Promise<Record<string, unknown>[]> {
+  const { ProjectionExpression, ExpressionAttributeNames } = projection(attributes);
+  const unique = [...new Map(keyList.map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < unique.length; start += 100) {
+    let pending: Record<string, NativeAttributeValue>[] = unique.slice(start, start + 100);
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      const out = await store.doc.send(
+        new BatchGetCommand({ RequestItems: { [store.tableName]: { Keys: pending, ProjectionExpression, ExpressionAttributeNames } } }),
+      );
+      items.push(...(out.Responses?.[store.tableName] ?? []));
+      pending = out.UnprocessedKeys?.[store.tableName]?.Keys ?? [];
     }
   }
-  return result;
+  return items;
 }
 
-export function loadLocations(store: Store, ids: Iterable<string>): Promise<Map<string, Location>> {
-  return fetchMany(store, ids, keys.location, (item) => {
-    const parsed = locationSchema.safeParse(item);
-    return parsed.success ? [parsed.data.locationId, parsed.data] : undefined;
-  });
+// ---- cases -------------------------------------------------------------------------------------
+
+/** What the list pages (cases, memo, Board, provider) show of a case. */
+export const caseSummarySchema = caseSchema.pick({
+  caseId: true,
+  locationId: true,
+  providerId: true,
+  contractId: true,
+  status: true,
+  stage: true,
+  returnStage: true,
+  leadOfficer: true,
+  openedAt: true,
+  closedAt: true,
+  outcome: true,
+  deadlines: true,
+  memo: true,
+  waitingOn: true,
+  pendingTaskId: true,
+  updatedAt: true,
+});
+export type CaseSummary = z.infer<typeof caseSummarySchema>;
+
+export async function listCaseSummaries(store: Store): Promise<CaseSummary[]> {
+  return parseAll(caseSummarySchema, await queryPartition(store, 'CASES', Object.keys(caseSummarySchema.shape)), 'case');
 }
 
-export function loadProviders(store: Store, ids: Iterable<string>): Promise<Map<string, Provider>> {
-  return fetchMany(store, ids, keys.provider, (item) => {
-    const parsed = providerSchema.safeParse(item);
-    return parsed.success ? [parsed.data.providerId, parsed.data] : undefined;
-  });
+// ---- locations and providers, by id --------------------------------------------------------------
+
+export const locationNameSchema = locationSchema.pick({ locationId: true, providerId: true, name: true }).extend({ address: addressSchema.default({ street: '', line2: '', city: '', postcode: '' }) });
+export type LocationName = z.infer<typeof locationNameSchema>;
+
+export const providerNameSchema = providerSchema.pick({ providerId: true, name: true });
+export type ProviderName = z.infer<typeof providerNameSchema>;
+
+/** Name and address of each location in `ids` (the ones not on record are absent). */
+export async function loadLocations(store: Store, ids: Iterable<string>): Promise<Map<string, LocationName>> {
+  const items = await batchRead(store, [...new Set(ids)].map(keys.location), ['locationId', 'providerId', 'name', 'address']);
+  return new Map(parseAll(locationNameSchema, items, 'location').map((location) => [location.locationId, location]));
 }
+
+/** Name of each provider in `ids`. */
+export async function loadProviders(store: Store, ids: Iterable<string>): Promise<Map<string, ProviderName>> {
+  const items = await batchRead(store, [...new Set(ids)].map(keys.provider), ['providerId', 'name']);
+  return new Map(parseAll(providerNameSchema, items, 'provider').map((provider) => [provider.providerId, provider]));
+}
+
+// ---- contracts -------------------------------------------------------------------------------------
+
+export const contractSummarySchema = contractSchema.pick({ contractId: true, locationId: true, providerId: true, serviceType: true, area: true, status: true });
+export type ContractSummary = z.infer<typeof contractSummarySchema>;
 
 /** Every contract, findable by id and by location (the active one first, as `contractForLocation`). */
 export class ContractIndex {
-  private readonly byId = new Map<string, Contract>();
-  private readonly byLocation = new Map<string, Contract>();
+  private readonly byId = new Map<string, ContractSummary>();
+  private readonly byLocation = new Map<string, ContractSummary>();
 
-  constructor(contracts: readonly Contract[]) {
+  constructor(contracts: readonly ContractSummary[]) {
     for (const contract of contracts) {
       this.byId.set(contract.contractId, contract);
       const held = this.byLocation.get(contract.locationId);
@@ -60,14 +141,14 @@ export class ContractIndex {
   }
 
   static async load(store: Store): Promise<ContractIndex> {
-    return new ContractIndex(await store.listContracts());
+    return new ContractIndex(parseAll(contractSummarySchema, await queryPartition(store, 'CONTRACTS', Object.keys(contractSummarySchema.shape)), 'contract'));
   }
 
-  forCase(record: Pick<Case, 'contractId' | 'locationId'>): Contract | undefined {
+  forCase(record: { contractId?: string | undefined; locationId: string }): ContractSummary | undefined {
     return (record.contractId ? this.byId.get(record.contractId) : undefined) ?? this.byLocation.get(record.locationId);
   }
 
-  forLocation(locationId: string): Contract | undefined {
+  forLocation(locationId: string): ContractSummary | undefined {
     return this.byLocation.get(locationId);
   }
 

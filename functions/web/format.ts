@@ -127,7 +127,7 @@ export function daysLeftTag(days: number): SafeHtml {
 }
 
 /** The soonest deadline of an open case (overdue ones included); none for a closed case. */
-export function nextDeadline(record: Case): { kind: string; at: string } | undefined {
+export function nextDeadline(record: Pick<Case, 'status' | 'deadlines'>): { kind: string; at: string } | undefined {
   if (record.status !== 'open') return undefined;
   let soonest: { kind: string; at: string } | undefined;
   for (const [kind, at] of Object.entries(record.deadlines)) {
@@ -168,6 +168,11 @@ export function stageTag(record: Pick<Case, 'stage' | 'status'>): SafeHtml {
             ? 'blue'
             : 'orange';
   return html`<strong class="govuk-tag govuk-tag--${colour}">${STAGE_LABELS[record.stage]}</strong>`;
+}
+
+export function addressText(address: { street: string; line2: string; city: string; postcode: string } | undefined): string {
+  if (!address) return 'address not on record';
+  return [address.street, address.line2, address.city, address.postcode].filter(Boolean).join(', ') || 'address not on record';
 }
 
 export function pathSegment(value: string): string {

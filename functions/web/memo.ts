@@ -10,11 +10,10 @@
  * GREEN_WINDOW_DAYS after restrictions were lifted, standing in for "since the last list".
  */
 import { html, type SafeHtml } from '../lib/html';
-import { MEMO_RAG, type Case, type MemoRag } from '../lib/model';
-import { formatAddress } from '../ladder/context';
+import { MEMO_RAG, type MemoRag } from '../lib/model';
 import type { HttpDeps } from '../http-api/app';
-import { ContractIndex, loadLocations, loadProviders } from './data';
-import { RAG_HEADINGS, SERVICE_TYPE_LABELS, longDate, pathSegment, plural, ragTag } from './format';
+import { ContractIndex, listCaseSummaries, loadLocations, loadProviders, type CaseSummary } from './data';
+import { RAG_HEADINGS, SERVICE_TYPE_LABELS, addressText, longDate, pathSegment, plural, ragTag } from './format';
 import { layout } from './layout';
 
 export const GREEN_WINDOW_DAYS = 90;
@@ -36,8 +35,8 @@ export interface MemoEntry {
 }
 
 /** The cases that put each location on the memo now. */
-export function memoCases(cases: readonly Case[], now: Date): Case[] {
-  const newest = new Map<string, Case>();
+export function memoCases(cases: readonly CaseSummary[], now: Date): CaseSummary[] {
+  const newest = new Map<string, CaseSummary>();
   for (const record of cases) {
     if (!record.memo) continue;
     const held = newest.get(record.locationId);
@@ -48,7 +47,7 @@ export function memoCases(cases: readonly Case[], now: Date): Case[] {
 }
 
 export async function loadMemo(deps: HttpDeps): Promise<{ entries: MemoEntry[]; areas: string[] }> {
-  const [cases, contracts] = await Promise.all([deps.store.listCases(), ContractIndex.load(deps.store)]);
+  const [cases, contracts] = await Promise.all([listCaseSummaries(deps.store), ContractIndex.load(deps.store)]);
   const listed = memoCases(cases, deps.clock.now());
   const [locations, providers] = await Promise.all([
     loadLocations(deps.store, listed.map((record) => record.locationId)),
@@ -67,7 +66,7 @@ export async function loadMemo(deps: HttpDeps): Promise<{ entries: MemoEntry[]; 
       providerName: providers.get(record.providerId)?.name ?? record.providerId,
       locationId: record.locationId,
       locationName: location?.name ?? record.locationId,
-      address: formatAddress(location),
+      address: addressText(location?.address),
       contactName: officer?.name ?? record.leadOfficer,
       contactPhone: officer?.phone ?? '',
       addedAt: record.memo!.addedAt,

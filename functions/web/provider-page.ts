@@ -4,18 +4,18 @@
  * right), whether ingestion raised it already or the locations on record show it now.
  */
 import { html, type SafeHtml } from '../lib/html';
-import { KEY_QUESTIONS, type Case } from '../lib/model';
+import { KEY_QUESTIONS } from '../lib/model';
 import { NotFound } from '../lib/errors';
 import { locationBelowGood } from '../ingest/policy';
 import { formatAddress } from '../ladder/context';
 import type { HttpDeps } from '../http-api/app';
-import { ContractIndex } from './data';
+import { ContractIndex, listCaseSummaries, type CaseSummary } from './data';
 import { longDate, pathSegment, plural, ragTag, ratingTag, shortDate, stageTag } from './format';
 import { layout } from './layout';
 
 const DOMAINS = ['Overall', ...KEY_QUESTIONS];
 
-function caseLink(record: Case): SafeHtml {
+function caseLink(record: CaseSummary): SafeHtml {
   return html`<a class="govuk-link" href="/cases/${pathSegment(record.caseId)}">${stageTag(record)}<span class="govuk-visually-hidden"> case ${record.caseId}</span></a>`;
 }
 
@@ -23,7 +23,7 @@ export async function providerPage(deps: HttpDeps, providerId: string): Promise<
   const [provider, locations, cases, contracts] = await Promise.all([
     deps.store.getProvider(providerId),
     deps.store.listProviderLocations(providerId),
-    deps.store.listCases(),
+    listCaseSummaries(deps.store),
     ContractIndex.load(deps.store),
   ]);
   if (!provider && locations.length === 0) throw new NotFound(`There is no provider ${providerId} on record.`);
