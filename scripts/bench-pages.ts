@@ -13,7 +13,7 @@
 import { startRuntime } from '../local/runtime';
 import { batchPut, type Item } from '../functions/ingest/store';
 import { keys } from '../functions/lib/table';
-import { MEMO_RAG, SERVICE_TYPES, STAGES, type Case, type Contract, type Location, type Provider } from '../functions/lib/model';
+import { MEMO_RAG, SERVICE_TYPES, STAGES, caseSchema, contractSchema, locationSchema, providerSchema } from '../functions/lib/model';
 
 const TARGET_MS = 300;
 
@@ -46,7 +46,7 @@ export function seedItems(caseCount: number, providerCount: number, officers: st
 
   for (let p = 0; p < providerCount; p += 1) {
     const providerId = `1-8${String(p).padStart(8, '0')}`;
-    const provider: Provider = {
+    const provider = providerSchema.parse({
       providerId,
       name: `Bench Care Provider ${p} Ltd`,
       providerType: 'Social Care Org',
@@ -55,7 +55,7 @@ export function seedItems(caseCount: number, providerCount: number, officers: st
       region: 'South West',
       ratings: {},
       updatedAt: iso,
-    };
+    });
     items.push({ ...keys.provider(providerId), gsi1pk: 'PROVIDERS', gsi1sk: provider.name, ...provider });
   }
 
@@ -64,7 +64,7 @@ export function seedItems(caseCount: number, providerCount: number, officers: st
     const locationId = `1-7${String(c).padStart(9, '0')}`;
     const area = AREAS[c % AREAS.length]!;
     const ratings = Object.fromEntries(DOMAINS.map((domain) => [domain, { rating: pick(RATINGS), publicationDate: day(-Math.floor(next() * 400)).slice(0, 10), reportType: 'Location' }]));
-    const location: Location = {
+    const location = locationSchema.parse({
       locationId,
       providerId,
       name: `Bench House ${c}`,
@@ -78,10 +78,10 @@ export function seedItems(caseCount: number, providerCount: number, officers: st
       serviceRatings: {},
       ratingHistory: [],
       updatedAt: iso,
-    };
+    });
     items.push({ ...keys.location(locationId), gsi1pk: `PROVIDER#${providerId}`, gsi1sk: `LOCATION#${locationId}`, ...location });
 
-    const contract: Contract = {
+    const contract = contractSchema.parse({
       contractId: `BENCH-${c}`,
       locationId,
       providerId,
@@ -95,14 +95,14 @@ export function seedItems(caseCount: number, providerCount: number, officers: st
       nominatedIndividual: { name: 'Nominated Individual', email: `ni${c}@bench.example.co.uk` },
       placements: 10 + (c % 30),
       placementsStopped: false,
-    };
+    });
     items.push({ ...keys.contract(contract.contractId), gsi1pk: 'CONTRACTS', gsi1sk: locationId, ...contract });
 
     const closed = c % 5 === 4;
     const stage = closed ? 'closed' : pick(STAGES.filter((value) => value !== 'closed'));
     const openedAt = day(-30 - Math.floor(next() * 300));
     const rag = c % 3 === 0 ? pick(MEMO_RAG) : undefined;
-    const record: Case = {
+    const record = caseSchema.parse({
       caseId: `${locationId}-bench`,
       locationId,
       providerId,
@@ -123,7 +123,7 @@ export function seedItems(caseCount: number, providerCount: number, officers: st
       generation: 1,
       version: 1,
       updatedAt: openedAt,
-    };
+    });
     items.push({ ...keys.case(record.caseId), gsi1pk: 'CASES', gsi1sk: `${record.openedAt}#${record.caseId}`, ...record });
   }
   return items;
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   const caseCount = arg('--cases', 2000);
   const providerCount = arg('--providers', 500);
   const requests = arg('--requests', 20);
-  const runtime = await startRuntime({ fastRetries: true });
+  const runtime = await startRuntime();
   try {
     const { store } = runtime.deps;
     const seeding = performance.now();

@@ -8,6 +8,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, A
 import { handleRequest, type HttpDeps, type HttpRequest } from './app';
 import { lambdaDeps } from '../lib/aws-deps';
 import { renderPage } from '../web/pages';
+import { S3Client } from '@aws-sdk/client-s3';
+import { s3IngestUpload } from './s3-upload';
 
 type Event = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -44,8 +46,17 @@ export function createHttpHandler(deps: (event: Event) => Promise<HttpDeps>) {
   });
 }
 
+let s3: S3Client | undefined;
+function uploadToBucket(): HttpDeps['ingestUpload'] {
+  const bucket = process.env.RATINGS_BUCKET;
+  if (!bucket) return undefined;
+  s3 ??= new S3Client({});
+  return s3IngestUpload(s3, bucket, process.env.UPLOAD_PREFIX ?? 'uploads/');
+}
+
 export const handler = createHttpHandler(async (event) => ({
   ...(await lambdaDeps()),
   authenticate: () => jwtSubject(event),
   pages: renderPage,
+  ingestUpload: uploadToBucket(),
 }));

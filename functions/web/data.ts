@@ -110,16 +110,70 @@ export type LocationName = z.infer<typeof locationNameSchema>;
 export const providerNameSchema = providerSchema.pick({ providerId: true, name: true });
 export type ProviderName = z.infer<typeof providerNameSchema>;
 
+/**
+ * Names and addresses change rarely (a CQC file may rename a home), while the memo and the case
+ * list name hundreds of them on every request. So they are kept for NAME_TTL_MS per store. What a
+ * page says about a case (stage, memo RAG, deadlines, who it waits on) is never cached: it is read
+ * on every request.
+ */
+export const NAME_TTL_MS = 60_000;
+const MAX_CACHED = 50_000;
+
+class NameCache<T> {
+  private readonly entries = new Map<string, { value: T; at: number }>();
+
+  constructor(private readonly fetch: (ids: string[]) => Promise<Array<[string, T]>>) {}
+
+  async get(ids: Iterable<string>): Promise<Map<string, T>> {
+    const now = performance.now();
+    const found = new Map<string, T>();
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
+      const entry = this.entries.get(id);
+      if (entry && now - entry.at < NAME_TTL_MS) found.set(id, entry.value);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      if (this.entries.size + missing.length > MAX_CACHED) this.entries.clear();
+      for (const [id, value] of await this.fetch(missing)) {
+        this.entries.set(id, { value, at: now });
+        found.set(id, value);
+      }
+    }
+    return found;
+  }
+}
+
+const caches = new WeakMap<Store, { locations: NameCache<LocationName>; providers: NameCache<ProviderName> }>();
+
+function cachesFor(store: Store) {
+  let held = caches.get(store);
+  if (!held) {
+    held = {
+      locations: new NameCache(async (ids) =>
+        parseAll(locationNameSchema, await batchRead(store, ids.map(keys.location), ['locationId', 'providerId', 'name', 'address']), 'location').map(
+          (location): [string, LocationName] => [location.locationId, location],
+        ),
+      ),
+      providers: new NameCache(async (ids) =>
+        parseAll(providerNameSchema, await batchRead(store, ids.map(keys.provider), ['providerId', 'name']), 'provider').map(
+          (provider): [string, ProviderName] => [provider.providerId, provider],
+        ),
+      ),
+    };
+    caches.set(store, held);
+  }
+  return held;
+}
+
 /** Name and address of each location in `ids` (the ones not on record are absent). */
-export async function loadLocations(store: Store, ids: Iterable<string>): Promise<Map<string, LocationName>> {
-  const items = await batchRead(store, [...new Set(ids)].map(keys.location), ['locationId', 'providerId', 'name', 'address']);
-  return new Map(parseAll(locationNameSchema, items, 'location').map((location) => [location.locationId, location]));
+export function loadLocations(store: Store, ids: Iterable<string>): Promise<Map<string, LocationName>> {
+  return cachesFor(store).locations.get(ids);
 }
 
 /** Name of each provider in `ids`. */
-export async function loadProviders(store: Store, ids: Iterable<string>): Promise<Map<string, ProviderName>> {
-  const items = await batchRead(store, [...new Set(ids)].map(keys.provider), ['providerId', 'name']);
-  return new Map(parseAll(providerNameSchema, items, 'provider').map((provider) => [provider.providerId, provider]));
+export function loadProviders(store: Store, ids: Iterable<string>): Promise<Map<string, ProviderName>> {
+  return cachesFor(store).providers.get(ids);
 }
 
 // ---- contracts -------------------------------------------------------------------------------------

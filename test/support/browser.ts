@@ -65,10 +65,11 @@ let axeSource: string | undefined;
  */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   axeSource ??= readFileSync(AXE, 'utf8');
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axeSource);
   const results = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
-    const outcome = await axe.run(document, { resultTypes: ['violations'] });
+    type Outcome = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
+    const axe = (globalThis as unknown as { axe: { run: (context: string, options: unknown) => Promise<Outcome> } }).axe;
+    const outcome = await axe.run('html', { resultTypes: ['violations'] });
     return outcome.violations.map((violation) => ({
       id: violation.id,
       impact: violation.impact,
