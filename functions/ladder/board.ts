@@ -121,10 +121,10 @@ export async function recordBoardDecision(
   if (!waitingOnBoard) {
     throw await refuse(new Conflict(`Case ${record.caseId} is not waiting for a Board decision (it is at: ${record.waitingOn?.step ?? record.stage})`));
   }
-  if (!task.allowedDecisions.includes(input.decision) || input.decision === 'safeguarding') {
-    throw await refuse(
-      new BadInput(`"${input.decision}" is not a decision the Board can take at "${task.step}". Allowed: ${task.allowedDecisions.filter((d) => d !== 'safeguarding').join(', ')}`),
-    );
+  // Safeguarding is the officers' call, and an inspection's result comes from CQC, not the Board.
+  const boardDecisions = task.allowedDecisions.filter((decision) => decision !== 'safeguarding' && !decision.startsWith('rated'));
+  if (!boardDecisions.includes(input.decision)) {
+    throw await refuse(new BadInput(`"${input.decision}" is not a decision the Board can take at "${task.step}". Allowed: ${boardDecisions.join(', ')}`));
   }
   await completeTask(deps, task, { decision: input.decision, by, note: input.rationale, details: { meetingId: meeting.meetingId, virtual: meeting.virtual } }, source);
   await saveMeeting(deps, {

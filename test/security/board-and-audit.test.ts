@@ -69,6 +69,10 @@ describe('the Board', () => {
     const secondBody = (await second.json()) as { message?: string };
     expect(second.status, JSON.stringify(secondBody)).toBe(400);
     expect(secondBody.message).toMatch(/not a decision the Board can take at "Await Next Inspection"/);
+    // Nor can the Board pretend to be the next inspection.
+    const posing = await product.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: oakfield.case.caseId, decision: 'ratedGood', rationale: 'x' });
+    expect(posing.status).toBe(400);
+    expect(((await posing.json()) as { message: string }).message).toMatch(/Allowed: finalWarning, close$/);
     const view = await product.caseFor(OAKFIELD);
     expect(product.allMail().filter((email) => /Rectification notice/.test(email.subject))).toHaveLength(1);
     expect(view.audit.filter((event) => event.action === 'decision recorded' && event.detail.decision === 'rectificationNotice')).toHaveLength(1);
