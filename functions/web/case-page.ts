@@ -17,7 +17,6 @@ import {
   daysUntil,
   decisionLabel,
   longDate,
-  officerName,
   pathSegment,
   plural,
   ragTag,
