@@ -4,7 +4,6 @@
  */
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -13,6 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../functions/lib/table';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './endpoints';
+import { listenOnLoopback } from './net';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: { path?: string; createTableMs?: number }) => Server;
@@ -24,11 +24,7 @@ export interface LocalDynamo {
 
 export async function startDynamo(options: { path?: string; port?: number } = {}): Promise<LocalDynamo> {
   const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

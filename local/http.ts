@@ -4,7 +4,6 @@
  * assets, the virtual clock, the mail sink's pages and a login that sets the session cookie.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +17,7 @@ import type { LocalSes } from './ses';
 import { mailPage, mailMessagePage, loginPage } from './local-pages';
 import { isPagePath } from '../functions/web/pages';
 import { tokenMatches } from './auth';
+import { listenOnLoopback } from './net';
 
 export interface LocalHttp {
   readonly endpoint: string;
@@ -185,11 +185,7 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
       else res.end();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: () =>

@@ -9,6 +9,8 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { listenOnLoopback } from './net';
+
 const require = createRequire(import.meta.url);
 
 export interface SentEmail {
@@ -31,14 +33,6 @@ export interface LocalSes {
   /** Cancels the failures still queued. */
   clearFaults(): void;
   close(): Promise<void>;
-}
-
-async function listen(server: Server, port: number): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
 }
 
 /** Every `prefix.member.N` value of a form-encoded SES v1 request, in order. */
@@ -115,7 +109,7 @@ export async function startSes(options: { mailFile?: string; port?: number } = {
       upstream.end(body);
     });
   });
-  const port = await listen(front, options.port ?? 0);
+  const port = await listenOnLoopback(front, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     inboxEndpoint: `http://127.0.0.1:${inboxPort}`,

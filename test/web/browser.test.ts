@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
 import { demoRatingsCsv, DEMO_LOCATIONS } from '../../local/demo';
-import { browserUnavailable, launchBrowser, onCi, screenshot, seriousViolations } from '../support/browser';
+import { rmSync } from 'node:fs';
+import { browserUnavailable, launchBrowser, onCi, screenshot, SCREENSHOTS, seriousViolations } from '../support/browser';
 
 const TOM = 'tom.reid@westshire.example.gov.uk';
 const missing = browserUnavailable();
@@ -42,6 +43,7 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
   }
 
   beforeAll(async () => {
+    rmSync(SCREENSHOTS, { recursive: true, force: true }); // this run's pictures only
     product = await Product.start();
     await product.ingestDemoRatings();
     browser = await launchBrowser();
