@@ -317,7 +317,7 @@ export function decisionRequest(
 ): Letter {
   const prefix = request.reminder > 0 ? `Reminder ${request.reminder}: ` : '';
   return compose(
-    `${prefix}${request.step} — ${facts.locationName}`,
+    `${prefix}Action needed: ${request.step} — ${facts.locationName}`,
     `Dear ${addressee},`,
     [
       `${whereAndWhat(facts)} needs you at step "${request.step}". ${request.asks}`,

@@ -8,6 +8,7 @@ import { COMMISSIONING_POSITIONS } from '../lib/model';
 import type { LinkRefusal, LinkView } from '../ladder/decide';
 import { htmlResponse, type HttpResponse } from '../http-api/app';
 import { layout } from './layout';
+import { STAGE_LABELS } from './format';
 
 const POSITION_LABELS: Record<(typeof COMMISSIONING_POSITIONS)[number], string> = {
   suspendNewPlacements: 'Suspend new placements (memo RED)',
@@ -45,7 +46,7 @@ export function confirmationPage(view: LinkView, pathAndQuery: string): string {
 <h1 class="govuk-heading-l">Confirm: ${view.decisionLabel}</h1>
 <dl class="govuk-summary-list">
   <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Location</dt><dd class="govuk-summary-list__value">${context.facts.locationName}, ${context.facts.locationAddress}</dd></div>
-  <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Stage</dt><dd class="govuk-summary-list__value">${context.record.stage}</dd></div>
+  <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Stage</dt><dd class="govuk-summary-list__value">${STAGE_LABELS[context.record.stage]}</dd></div>
   <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Step</dt><dd class="govuk-summary-list__value">${view.task.step}</dd></div>
   <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Ratings</dt><dd class="govuk-summary-list__value">${context.facts.ratingSummary}</dd></div>
 </dl>

@@ -129,9 +129,9 @@ describe('email links', () => {
 
   it('a superseded link (the step moved on without it) is refused', async () => {
     // The first request for "Arrange QIM" is superseded by a reminder with fresh links.
-    const first = product.linkIn(product.mailTo(TOM, /^Arrange Quality Improvement Meeting — Oakfield/), 'arranged');
+    const first = product.linkIn(product.mailTo(TOM, /^Action needed: Arrange Quality Improvement Meeting — Oakfield/), 'arranged');
     await product.advance('8 days');
-    expect(product.mailTo(TOM, /^Reminder 1: Arrange Quality Improvement Meeting — Oakfield/)).toBeTruthy();
+    expect(product.mailTo(TOM, /^Reminder 1: Action needed: Arrange Quality Improvement Meeting — Oakfield/)).toBeTruthy();
     const before = await dumpTable(product.runtime);
     const response = await fetch(first);
     expect(response.status).toBe(409);
@@ -140,7 +140,7 @@ describe('email links', () => {
   });
 
   it('an expired link is refused', async () => {
-    const link = product.linkIn(product.mailTo(TOM, /^Reminder 1: Arrange Quality Improvement Meeting — Oakfield/), 'arranged');
+    const link = product.linkIn(product.mailTo(TOM, /^Reminder 1: Action needed: Arrange Quality Improvement Meeting — Oakfield/), 'arranged');
     const expires = Number(new URL(link).searchParams.get('e'));
     await product.runtime.clock.advanceTo(new Date(expires * 1000 + 1000));
     await product.runtime.idle();

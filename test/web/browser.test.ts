@@ -154,6 +154,12 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     await expect.poll(() => page.locator('.app-memo-section--green').textContent()).toContain('Oakfield Nursing Home');
     expect(await page.locator('.app-memo-section--red').textContent()).not.toContain('Oakfield Nursing Home');
     await review('16-memo-green');
+    // Printed, the memo keeps its sections and tables and drops the navigation.
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('.govuk-service-navigation').isVisible()).toBe(false);
+    expect(await page.locator('.app-memo-section--green table').isVisible()).toBe(true);
+    await screenshot(page, '16-memo-print');
+    await page.emulateMedia({ media: 'screen' });
 
     const view = await product.caseFor(OAKFIELD);
     await page.goto(`/cases/${view.case.caseId}`);
