@@ -55,7 +55,9 @@ export const runSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   by: z.string(),
-  status: z.enum(['running', 'done', 'failed']),
+  /** `accepted`: handed on to be ingested elsewhere (on AWS, the ratings bucket and its import function). */
+  status: z.enum(['running', 'done', 'failed', 'accepted']),
+  message: z.string().optional(),
   progress: countsSchema.optional(),
   summary: summarySchema.optional(),
   error: z.string().optional(),
@@ -122,8 +124,14 @@ export async function startRun(deps: HttpDeps, user: string, upload: { fileName:
   };
   const finished = (async () => {
     try {
-      const summary = summarySchema.parse(await ingest(deps, escalationPort(deps), { ...upload, onProgress }));
-      run = { ...run, status: 'done', summary, progress: countsSchema.parse(summary), finishedAt: deps.clock.now().toISOString() };
+      const result = await ingest(deps, escalationPort(deps), { ...upload, onProgress });
+      if (typeof result === 'object' && result !== null && 'rowsRead' in result) {
+        const summary = summarySchema.parse(result);
+        run = { ...run, status: 'done', summary, progress: countsSchema.parse(summary), finishedAt: deps.clock.now().toISOString() };
+      } else {
+        const message = typeof result === 'object' && result !== null && 'message' in result && typeof result.message === 'string' ? result.message : undefined;
+        run = { ...run, status: 'accepted', message: message ?? 'The file was accepted and is read in the background.', finishedAt: deps.clock.now().toISOString() };
+      }
     } catch (error) {
       run = { ...run, status: 'failed', error: failureText(error), finishedAt: deps.clock.now().toISOString() };
     }
@@ -166,12 +174,13 @@ export async function runPage(deps: HttpDeps, runId: string): Promise<string> {
   const running = run.status === 'running';
   const body = html`<a class="govuk-back-link" href="/ratings">Ratings</a>
 <span class="govuk-caption-l">Ratings upload</span>
-<h1 class="govuk-heading-l">${running ? 'Reading the ratings file' : run.status === 'done' ? 'Ratings file read' : 'The ratings file could not be read'}</h1>
+<h1 class="govuk-heading-l">${running ? 'Reading the ratings file' : run.status === 'done' ? 'Ratings file read' : run.status === 'accepted' ? 'Ratings file accepted' : 'The ratings file could not be read'}</h1>
 <div id="run-status" data-run-status="${run.status}" aria-live="polite">
 ${running ? html`<p class="govuk-body">Started ${dateTime(run.startedAt)}. The counts below grow as rows are read. <a class="govuk-link" href="/ratings/${pathSegment(run.runId)}">Check progress again</a>.</p>` : ''}
+${run.status === 'accepted' ? html`<div class="govuk-inset-text">${run.message ?? ''}</div>` : ''}
 ${run.status === 'done' ? successBanner(`${plural(run.summary?.rowsRead ?? 0, 'row')} read, ${plural(run.summary?.casesOpened ?? 0, 'case')} opened`) : ''}
 ${run.status === 'failed' ? html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">The upload stopped</h2><div class="govuk-error-summary__body"><p class="govuk-body">${run.error ?? ''}</p></div></div></div>` : ''}
-${counts(run)}
+${run.status === 'accepted' ? '' : counts(run)}
 ${run.summary ? rejectionsTable(run.summary) : ''}
 ${run.summary?.escalationFailures.length
   ? html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>${plural(run.summary.escalationFailures.length, 'case')} could not be opened or updated; uploading the file again retries them.</strong></div>`
@@ -200,7 +209,7 @@ ${runs.length
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Uploaded</th><th scope="col" class="govuk-table__header">File</th><th scope="col" class="govuk-table__header">Result</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Rows read</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Cases opened</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Rejected</th></tr></thead>
 <tbody class="govuk-table__body">${runs.slice(0, 20).map(
       (run) =>
-        html`<tr class="govuk-table__row"><td class="govuk-table__cell">${dateTime(run.startedAt)}</td><td class="govuk-table__cell app-break"><a class="govuk-link" href="/ratings/${pathSegment(run.runId)}">${run.fileName}</a></td><td class="govuk-table__cell">${run.status === 'done' ? html`<strong class="govuk-tag govuk-tag--green">Done</strong>` : run.status === 'failed' ? html`<strong class="govuk-tag govuk-tag--red">Failed</strong>` : html`<strong class="govuk-tag govuk-tag--blue">Running</strong>`}</td><td class="govuk-table__cell govuk-table__cell--numeric">${(run.summary ?? run.progress)?.rowsRead ?? 0}</td><td class="govuk-table__cell govuk-table__cell--numeric">${run.summary?.casesOpened ?? ''}</td><td class="govuk-table__cell govuk-table__cell--numeric">${(run.summary ?? run.progress)?.rowsRejected ?? 0}</td></tr>`,
+        html`<tr class="govuk-table__row"><td class="govuk-table__cell">${dateTime(run.startedAt)}</td><td class="govuk-table__cell app-break"><a class="govuk-link" href="/ratings/${pathSegment(run.runId)}">${run.fileName}</a></td><td class="govuk-table__cell">${run.status === 'done' ? html`<strong class="govuk-tag govuk-tag--green">Done</strong>` : run.status === 'failed' ? html`<strong class="govuk-tag govuk-tag--red">Failed</strong>` : run.status === 'accepted' ? html`<strong class="govuk-tag govuk-tag--grey">Accepted</strong>` : html`<strong class="govuk-tag govuk-tag--blue">Running</strong>`}</td><td class="govuk-table__cell govuk-table__cell--numeric">${(run.summary ?? run.progress)?.rowsRead ?? 0}</td><td class="govuk-table__cell govuk-table__cell--numeric">${run.summary?.casesOpened ?? ''}</td><td class="govuk-table__cell govuk-table__cell--numeric">${(run.summary ?? run.progress)?.rowsRejected ?? 0}</td></tr>`,
     )}</tbody></table>`
   : html`<p class="govuk-body">No file has been uploaded through this page yet.</p>`}`;
   return layout('Ratings', body, { active: '/ratings' });

@@ -30,12 +30,10 @@ export function onCi(): boolean {
   return /^(1|true|yes)$/i.test(process.env.CI ?? '');
 }
 
-/** Why the browser tests cannot run here, or undefined when they can. On CI a missing browser is an error. */
+/** Why the browser tests cannot run here, or undefined when they can (on CI the caller fails instead of skipping). */
 export function browserUnavailable(): string | undefined {
   if (existsSync(CHROMIUM)) return undefined;
-  const reason = `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
-  if (onCi()) throw new Error(`${reason}: CI=true, so the browser tests must run.`);
-  return reason;
+  return `Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
 }
 
 export async function launchBrowser(): Promise<Browser> {

@@ -33,11 +33,11 @@ export const HOSTILE = {
   providerName: HOSTILE_PROVIDER,
 };
 
-/** Opens the newest email to `to` about `location` whose subject starts with `step`, and confirms `decision`. */
+/** Opens the newest email to `to` about `location` whose subject names `step`, and confirms `decision`. */
 export async function decide(product: Product, to: string, step: string, location: string, decision: string, fields: Record<string, string> = {}): Promise<void> {
   const email = product
     .allMail()
-    .filter((item) => item.destination.to.includes(to) && item.subject.startsWith(step) && item.subject.includes(location))
+    .filter((item) => item.destination.to.includes(to) && item.subject.includes(step) && item.subject.includes(location))
     .at(-1);
   if (!email) throw new Error(`No "${step}" email about ${location} to ${to}`);
   const { status, page } = await product.clickAndConfirm(email, decision, fields);

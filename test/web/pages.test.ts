@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Product } from '../support/product';
 import { BOARD_QUORATE } from '../support/product';
+import { runPage, startRun } from '../../functions/web/ratings-page';
 import type { Case } from '../../functions/lib/model';
 import {
   FORMULA_AREA,
@@ -448,5 +449,15 @@ describe('the web pages', () => {
     const forged = new FormData();
     forged.append('ratingsFile', new Blob([csv], { type: 'text/csv' }), 'forged.csv');
     expect((await fetch(`${product.url}/ratings`, { method: 'POST', headers: { cookie }, body: forged, redirect: 'manual' })).status).toBe(403);
+  });
+
+  it('ratings: an upload handed on to be read elsewhere (AWS: the ratings bucket) says so, with no made-up counts', async () => {
+    const deps = { ...product.runtime.deps, authenticate: () => 'officer', ingestUpload: async () => ({ accepted: true, message: 'Stored in the ratings bucket.' }) };
+    const { finished } = await startRun(deps, 'officer', { fileName: 'ratings.csv', body: Buffer.from('x') });
+    const run = await finished;
+    expect(run.status).toBe('accepted');
+    const page = text(await runPage(deps, run.runId));
+    expect(page).toContain('Ratings file accepted Stored in the ratings bucket.');
+    expect(page).not.toContain('Rows read');
   });
 });
