@@ -34,7 +34,7 @@ export interface RouteSpec {
 const { GET, POST, ANY } = apigw.HttpMethod;
 
 /** Sections behind the JWT authorizer, each as `/<section>` and `/<section>/{proxy+}`. */
-export const AUTHENTICATED_SECTIONS = ['admin', 'board', 'cases', 'memo', 'providers'] as const;
+export const AUTHENTICATED_SECTIONS = ['admin', 'api', 'board', 'board-meetings', 'cases', 'memo', 'providers', 'ratings'] as const;
 
 /** Why each public route has no authorizer (cdk-nag APIG4 acknowledgements). */
 const PUBLIC_BECAUSE: Record<string, string> = {
@@ -42,6 +42,7 @@ const PUBLIC_BECAUSE: Record<string, string> = {
     'Email links for officers: the HMAC-SHA256 signature in the link, its expiry and single use (checked by the ' +
     'function) are the authorization; GET only shows a confirmation page, POST needs its form token.',
   '/assets/{proxy+}': 'Static stylesheets, fonts and images for the pages (the public confirmation page included); no data.',
+  '/health': 'A liveness probe answering {"ok":true}; it reads nothing and reveals nothing.',
 };
 
 export const ROUTES: readonly RouteSpec[] = [
@@ -49,7 +50,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { path: '/act/{proxy+}', methods: [GET, POST], access: 'public' },
   // Stylesheets, fonts and images of the pages, the public confirmation page included. No data.
   { path: '/assets/{proxy+}', methods: [GET], access: 'public' },
+  { path: '/health', methods: [GET], access: 'public' },
   { path: '/', methods: [GET], access: 'jwt' },
+  { path: '/memo.csv', methods: [GET], access: 'jwt' },
   ...AUTHENTICATED_SECTIONS.flatMap((section): RouteSpec[] => [
     { path: `/${section}`, methods: [ANY], access: 'jwt' },
     { path: `/${section}/{proxy+}`, methods: [ANY], access: 'jwt' },

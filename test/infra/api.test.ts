@@ -35,7 +35,7 @@ describe('who may call what', () => {
   });
 
   it('puts the web pages behind the JWT authorizer', () => {
-    for (const key of ['GET /', 'ANY /cases', 'ANY /cases/{proxy+}', 'ANY /memo', 'ANY /memo/{proxy+}', 'ANY /providers', 'ANY /providers/{proxy+}']) {
+    for (const key of ['GET /', 'GET /memo.csv', 'ANY /cases', 'ANY /cases/{proxy+}', 'ANY /memo', 'ANY /memo/{proxy+}', 'ANY /providers', 'ANY /providers/{proxy+}', 'ANY /board-meetings/{proxy+}', 'ANY /ratings', 'ANY /ratings/{proxy+}', 'ANY /api/{proxy+}']) {
       expect(isJwt(byKey(key)), key).toBe(true);
     }
   });
@@ -47,9 +47,9 @@ describe('who may call what', () => {
     }
   });
 
-  it('opens nothing else but the static assets', () => {
+  it('opens nothing else but the static assets and the liveness probe', () => {
     const open = routes.filter((route) => !isJwt(route)).map((route) => route.RouteKey);
-    expect(open.sort()).toEqual(['GET /act/{proxy+}', 'GET /assets/{proxy+}', 'POST /act/{proxy+}']);
+    expect(open.sort()).toEqual(['GET /act/{proxy+}', 'GET /assets/{proxy+}', 'GET /health', 'POST /act/{proxy+}']);
   });
 
   it('has no catch-all route: unknown paths get 404 from API Gateway without reaching the function', () => {
