@@ -58,6 +58,27 @@ export interface EscalationFunctionProps {
    * @default 2 (Lambda's own default)
    */
   readonly retryAttempts?: number;
+  /**
+   * Folders (their contents) or files copied next to the bundled code (path from the project root →
+   * folder in the bundle),
+   * e.g. the pages' stylesheets. @default none
+   */
+  readonly bundleFiles?: Readonly<Record<string, string>>;
+}
+
+/** esbuild only bundles code: static files the function reads at run time are copied after it. */
+function copyIntoBundle(files: Readonly<Record<string, string>>) {
+  const quote = (path: string) => `'${path.replace(/'/g, "'\\''")}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string): string[] =>
+      Object.entries(files).flatMap(([from, to]) => [
+        `mkdir -p ${quote(`${outputDir}/${to}`)}`,
+        // A folder's contents, or a single file, into the target folder.
+        `if [ -d ${quote(`${inputDir}/${from}`)} ]; then cp -R ${quote(`${inputDir}/${from}`)}/. ${quote(`${outputDir}/${to}`)}; else cp ${quote(`${inputDir}/${from}`)} ${quote(`${outputDir}/${to}`)}; fi`,
+      ]),
+  };
 }
 
 export class EscalationFunction extends NodejsFunction {
@@ -114,6 +135,7 @@ export class EscalationFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
+        ...(props.bundleFiles ? { commandHooks: copyIntoBundle(props.bundleFiles) } : {}),
       },
     });
 

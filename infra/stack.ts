@@ -124,6 +124,12 @@ export class EscalationStack extends Stack {
     this.httpApiFunction = new EscalationFunction(this, 'HttpApi', {
       source: 'http-api',
       description: 'Email links, Board and admin endpoints, pages',
+      // The pages' stylesheets, scripts, fonts and images, read by functions/web/assets.ts.
+      bundleFiles: {
+        'functions/web/assets': 'assets',
+        'node_modules/govuk-frontend/dist/govuk/assets': 'assets/govuk',
+        'node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css': 'assets/govuk',
+      },
       timeout: Duration.seconds(29), // API Gateway gives up on an integration after 30 s
       environment: common,
     })

@@ -4,8 +4,6 @@
  * assets, the virtual clock, the mail sink's pages and a login that sets the session cookie.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { join, normalize } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
@@ -31,13 +29,6 @@ export interface LocalHttpOptions {
 }
 
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
-const ROOT = new URL('..', import.meta.url).pathname;
-const ASSETS: Record<string, { file: string; type: string }> = {
-  '/assets/govuk-frontend.min.css': { file: 'node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css', type: 'text/css' },
-  '/assets/app.css': { file: 'functions/web/app.css', type: 'text/css' },
-  '/assets/board.js': { file: 'functions/web/board.js', type: 'text/javascript' },
-  '/assets/ratings.js': { file: 'functions/web/ratings.js', type: 'text/javascript' },
-};
 
 /** Where to go after signing in: a path on this server only (never `//host` or a full URL). */
 function safeNext(next: string | null | undefined): string {
@@ -116,22 +107,6 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
         if (error instanceof BodyTooLarge) return json(res, 413, { error: 'PayloadTooLarge', message: `Bodies are limited to ${MAX_BODY_BYTES} bytes` });
         throw error;
       }
-      const asset = ASSETS[url.pathname];
-      if (asset) {
-        return send(res, 200, await readFile(join(ROOT, asset.file)), { 'content-type': asset.type, 'cache-control': 'max-age=3600' });
-      }
-      if (url.pathname.startsWith('/assets/')) {
-        // Fonts and images that govuk-frontend's CSS refers to.
-        const relative = normalize(url.pathname.slice('/assets/'.length));
-        if (relative.startsWith('..') || !/^(fonts|images)\/[\w.-]+$/.test(relative)) return json(res, 404, { error: 'NotFound' });
-        try {
-          const file = await readFile(join(ROOT, 'node_modules/govuk-frontend/dist/govuk/assets', relative));
-          const type = relative.endsWith('.woff2') ? 'font/woff2' : relative.endsWith('.woff') ? 'font/woff' : relative.endsWith('.svg') ? 'image/svg+xml' : 'image/png';
-          return send(res, 200, file, { 'content-type': type, 'cache-control': 'max-age=86400' });
-        } catch {
-          return json(res, 404, { error: 'NotFound' });
-        }
-      }
       const user = local.deps.authenticate({ method: req.method ?? 'GET', path: url.pathname, rawQuery: '', query: {}, headers: req.headers as Record<string, string>, body: '', sourceIp: '' });
       if (url.pathname === '/login') {
         const form = req.method === 'POST' ? new URLSearchParams(body.toString('utf8')) : url.searchParams;
@@ -178,7 +153,7 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
       const result = await options.handler(toEvent(req, url, body));
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-      send(res, result.statusCode ?? 200, result.body ?? '', headers);
+      send(res, result.statusCode ?? 200, Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8'), headers);
     })().catch((error: unknown) => {
       console.error('Local HTTP server error', error);
       if (!res.headersSent) json(res, 500, { error: 'InternalError' });

@@ -10,6 +10,7 @@ import { escalationPort, openCase, requireCase, resumeStalledCases } from '../la
 import { actOnLink, inspectLink, linkFormSchema } from '../ladder/decide';
 import { boardDecisionSchema, listMeetings, recordBoardDecision, recordMeeting, recordMeetingSchema, scheduleMeeting, scheduleMeetingSchema } from '../ladder/board';
 import type { LadderDeps } from '../ladder/context';
+import { readAsset } from '../web/assets';
 import { confirmationPage, refusalPage, donePage, notFoundPage } from '../web/link-pages';
 import type { EscalationPort } from '../lib/escalation-port';
 import type { IngestProgress } from '../ingest/ingest';
@@ -30,6 +31,8 @@ export interface HttpResponse {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
+  /** The body is base64 (fonts, images). */
+  isBase64Encoded?: boolean;
 }
 
 export interface IngestUpload {
@@ -190,6 +193,17 @@ async function routeLinks(deps: HttpDeps, request: HttpRequest): Promise<HttpRes
 export async function handleRequest(deps: HttpDeps, request: HttpRequest): Promise<HttpResponse> {
   const wantsJson = /^\/(board|admin|api|health)(\/|$)/.test(request.path) && !(request.headers.accept ?? '').includes('text/html');
   try {
+    if ((request.method === 'GET' || request.method === 'HEAD') && request.path.startsWith('/assets/')) {
+      const asset = await readAsset(request.path);
+      if (!asset) return jsonResponse(404, { error: 'NotFound', message: 'No such file' });
+      const text = /^(text|image\/svg)/.test(asset.type);
+      return {
+        statusCode: 200,
+        headers: { 'content-type': asset.type, 'cache-control': 'public, max-age=3600', 'x-content-type-options': 'nosniff' },
+        body: asset.body.toString(text ? 'utf8' : 'base64'),
+        isBase64Encoded: !text,
+      };
+    }
     const response = (await routeLinks(deps, request)) ?? (await routeApi(deps, request)) ?? (await deps.pages?.(deps, request, deps.authenticate(request)));
     if (response) return response;
     return htmlResponse(404, notFoundPage('There is no page at this address.'));

@@ -16,7 +16,10 @@ type Event = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
 export function toHttpRequest(event: Event): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
-  const body = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  // A binary body (an ODS upload) stays base64, marked, so nothing is lost in a text round trip.
+  const binary = Boolean(event.body && event.isBase64Encoded && !/^(text\/|application\/(json|x-www-form-urlencoded))/.test(headers['content-type'] ?? ''));
+  if (binary) headers['x-body-encoding'] = 'base64';
+  const body = event.body ? (event.isBase64Encoded && !binary ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
   const query: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query[name] = value;
   const stage = event.requestContext.stage && event.requestContext.stage !== '$default' ? `/${event.requestContext.stage}` : '';
@@ -42,7 +45,7 @@ export function jwtSubject(event: Event): string | undefined {
 export function createHttpHandler(deps: (event: Event) => Promise<HttpDeps>) {
   return middy<Event, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
     const response = await handleRequest(await deps(event), toHttpRequest(event));
-    return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+    return { statusCode: response.statusCode, headers: response.headers, body: response.body, isBase64Encoded: response.isBase64Encoded ?? false };
   });
 }
 
