@@ -140,7 +140,10 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
         await local.engine.whenIdle();
         return json(res, 200, { now: local.clock.now().toISOString(), offsetMs: local.clock.offsetMs() });
       }
-      if (url.pathname === '/local/mail.json' && req.method === 'GET') return json(res, 200, local.ses.emails());
+      if (url.pathname === '/local/mail.json' && req.method === 'GET') {
+        // Mail holds working links: only for the signed-in.
+        return user ? json(res, 200, local.ses.emails()) : json(res, 401, { error: 'Unauthorised', message: 'Send the admin token' });
+      }
       if (url.pathname === '/mail' && req.method === 'GET') {
         return page(res, htmlResponse(200, mailPage(local.ses.emails())));
       }

@@ -43,7 +43,7 @@ Care quality escalation — running locally (no AWS account needed)
   HTTP API          ${endpoints.http}            (admin/Board: Authorization: Bearer ${runtime.adminToken})
   DynamoDB          ${endpoints.dynamodb}        (table CareQualityEscalation)
   Step Functions    ${endpoints.stepfunctions}   (state machine ${runtime.stateMachineArn})
-  SES               ${endpoints.ses}        (every email as JSON: ${endpoints.http}/local/mail.json)
+  SES               ${endpoints.ses}        (every email as JSON: ${endpoints.http}/local/mail.json, with the admin token)
 
   Virtual clock     ${runtime.clock.now().toISOString()}   move it: npm run clock -- advance "6 months"
   Data folder       ${dataDir}

@@ -101,6 +101,8 @@ function lambdaContext(functionName: string): Context {
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const { dataDir } = options;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  // The pages link to the mail sink only where there is one.
+  process.env.MAIL_SINK_PAGE = '/mail';
   const config = options.config ?? loadConfigFile(options.configPath ?? join(PROJECT_ROOT, 'config', 'local.json'));
   const secrets = loadSecrets(dataDir);
   const clock = new VirtualClock(dataDir ? { offsetFile: join(dataDir, 'clock.json') } : {});

@@ -15,8 +15,13 @@ export const NAV: NavItem[] = [
   { href: '/memo', label: 'Managed Placements Memo' },
   { href: '/board', label: 'Board' },
   { href: '/ratings', label: 'Ratings' },
-  { href: '/mail', label: 'Mail' },
 ];
+
+/** The local runtime keeps mail instead of sending it and says where (MAIL_SINK_PAGE); AWS has none. */
+function navigation(): NavItem[] {
+  const mailPage = process.env.MAIL_SINK_PAGE;
+  return mailPage ? [...NAV, { href: mailPage, label: 'Mail' }] : NAV;
+}
 
 export interface LayoutOptions {
   /** The navigation item to mark as the current section. */
@@ -30,7 +35,7 @@ export interface LayoutOptions {
 }
 
 export function layout(title: string, content: SafeHtml, options: LayoutOptions = {}): string {
-  const nav = options.nav === false ? [] : NAV;
+  const nav = options.nav === false ? [] : navigation();
   return html`<!DOCTYPE html>
 <html lang="en" class="govuk-template">
 <head>

@@ -60,7 +60,7 @@ async function cases(started: Started): Promise<CaseSummary[]> {
 }
 
 async function approvalLink(started: Started): Promise<string> {
-  const mail = (await (await fetch(`${started.url}/local/mail.json`)).json()) as Array<{ subject: string; body: { html?: string } }>;
+  const mail = (await (await fetch(`${started.url}/local/mail.json`, { headers: { authorization: `Bearer ${started.token}` } })).json()) as Array<{ subject: string; body: { html?: string } }>;
   const email = mail.find((item) => /Approve Quality Improvement Notice — Oakfield/.test(item.subject));
   const link = /href="([^"]*\/act\/[^"]*\/approve\?[^"]*)"/.exec(email?.body.html ?? '')?.[1];
   if (!link) throw new Error('No approval link in the mail');
