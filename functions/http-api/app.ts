@@ -184,7 +184,10 @@ async function routeLinks(deps: HttpDeps, request: HttpRequest): Promise<HttpRes
     const form = linkFormSchema.safeParse(parseForm(request.body));
     if (!form.success) return refusalPage('badForm', undefined);
     const result = await actOnLink(deps, pathAndQuery, form.data, request.sourceIp);
-    return result.ok ? htmlResponse(200, donePage(result.view)) : refusalPage(result.refusal, result.task, result.detail);
+    if (result.ok) return htmlResponse(200, donePage(result.view));
+    // Details that need correcting: the same page again, with what was typed and what is wrong.
+    if (result.refusal === 'badDetails') return htmlResponse(400, confirmationPage(result.view, pathAndQuery, { values: form.data, errors: result.errors }));
+    return refusalPage(result.refusal, result.task, result.detail);
   }
   return htmlResponse(405, notFoundPage('That method is not allowed here.'), { allow: 'GET, POST' });
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { keys } from '../lib/table';
+import { calendarDate, today } from '../lib/dates';
 import { assessQuorum, NotQuorate } from '../lib/quorum';
 import { BadInput, Conflict, NotFound } from '../lib/errors';
 import { nowIso, type LadderDeps } from './context';
@@ -29,11 +30,11 @@ export const meetingSchema = z.object({
 });
 export type Meeting = z.infer<typeof meetingSchema>;
 
-export const scheduleMeetingSchema = z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD') });
+export const scheduleMeetingSchema = z.object({ date: calendarDate });
 
 export const recordMeetingSchema = z.object({
   meetingId: z.string().optional(),
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD'),
+  date: calendarDate,
   attendees: z.array(z.string().min(1).max(100)).max(50),
   virtual: z.boolean().default(false),
   notes: z.string().max(20_000).default(''),
@@ -62,6 +63,7 @@ export async function getMeeting(deps: LadderDeps, meetingId: string): Promise<M
 }
 
 export async function scheduleMeeting(deps: LadderDeps, input: z.infer<typeof scheduleMeetingSchema>): Promise<Meeting> {
+  if (input.date < today(deps.clock.now())) throw new BadInput(`A meeting cannot be scheduled in the past (${input.date})`);
   const meeting: Meeting = meetingSchema.parse({ meetingId: `M-${input.date}-${randomBytes(3).toString('hex')}`, date: input.date, status: 'scheduled' });
   await saveMeeting(deps, meeting);
   return meeting;
@@ -69,6 +71,7 @@ export async function scheduleMeeting(deps: LadderDeps, input: z.infer<typeof sc
 
 /** Records who attended; quorum decides whether the record is minutes or only notes. */
 export async function recordMeeting(deps: LadderDeps, input: z.infer<typeof recordMeetingSchema>, by: string): Promise<Meeting> {
+  if (input.date > today(deps.clock.now())) throw new BadInput(`A meeting on ${input.date} has not happened yet: record it on the day or after`);
   const assessment = assessQuorum(deps.config.board.members, input.attendees);
   if (assessment.unknownAttendees.length) {
     throw new BadInput(`Not Board members: ${assessment.unknownAttendees.join(', ')}`);

@@ -38,7 +38,7 @@ export interface LinkView {
   form: 'note' | 'qimArrangement' | 'qimOutcome';
 }
 
-export type LinkCheck = LinkView | { ok: false; refusal: LinkRefusal; task?: PendingTask; detail?: string };
+export type LinkCheck = LinkView | { ok: false; refusal: Exclude<LinkRefusal, 'badDetails'>; task?: PendingTask; detail?: string };
 
 function formFor(decision: string, step: string): LinkView['form'] {
   if (decision === 'arranged') return 'qimArrangement';
@@ -46,7 +46,7 @@ function formFor(decision: string, step: string): LinkView['form'] {
   return 'note';
 }
 
-const TASK_STATE_REFUSAL: Record<Exclude<PendingTask['status'], 'pending'>, LinkRefusal> = {
+const TASK_STATE_REFUSAL: Record<Exclude<PendingTask['status'], 'pending'>, Exclude<LinkRefusal, 'badDetails'>> = {
   used: 'used',
   superseded: 'superseded',
   timedOut: 'superseded',
@@ -96,16 +96,49 @@ export const linkFormSchema = z.object({
 });
 export type LinkForm = z.infer<typeof linkFormSchema>;
 
-function detailsFrom(form: LinkForm, kind: LinkView['form']): { ok: true; details: Record<string, unknown> } | { ok: false; detail: string } {
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Zod's words are for developers: each field gets a sentence an officer understands. */
+const FIELD_MESSAGES: Record<string, string> = {
+  date: 'Enter the date of the meeting as a real date, for example 2027-01-15',
+  time: 'Enter the time of the meeting as hours and minutes, for example 10:30',
+  venue: 'Enter where the meeting will be held',
+  attendees: 'List at most 30 other attendees, one per line',
+  position: 'Choose the commissioning position',
+};
+
+function fieldErrors(issues: Array<{ path: PropertyKey[] }>): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const issue of issues) {
+    const [field, index] = issue.path;
+    if (field === 'actions') {
+      const line = typeof index === 'number' ? index + 1 : undefined;
+      const message = line
+        ? `Improvement plan, line ${line}: write it as action | owner | YYYY-MM-DD, with a real date`
+        : 'The improvement plan has too many lines (at most 50)';
+      if (!errors.some((error) => error.message === message)) errors.push({ field: 'actions', message });
+      continue;
+    }
+    const name = String(field);
+    if (!errors.some((error) => error.field === name)) errors.push({ field: name, message: FIELD_MESSAGES[name] ?? `Check ${name}` });
+  }
+  return errors;
+}
+
+function detailsFrom(form: LinkForm, kind: LinkView['form'], today: string): { ok: true; details: Record<string, unknown> } | { ok: false; errors: FieldError[] } {
   if (kind === 'note') return { ok: true, details: {} };
   if (kind === 'qimArrangement') {
     const result = qimArrangementSchema.safeParse({
-      date: form.date,
-      time: form.time,
+      date: form.date?.trim(),
+      time: form.time?.trim(),
       venue: form.venue?.trim(),
       attendees: (form.attendees ?? '').split(/[\n,]/).map((item) => item.trim()).filter(Boolean),
     });
-    if (!result.success) return { ok: false, detail: result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') };
+    if (!result.success) return { ok: false, errors: fieldErrors(result.error.issues) };
+    if (result.data.date < today) return { ok: false, errors: [{ field: 'date', message: `The meeting date is in the past: choose ${today} or later` }] };
     return { ok: true, details: { qim: result.data } };
   }
   const actions = (form.actions ?? '')
@@ -117,11 +150,14 @@ function detailsFrom(form: LinkForm, kind: LinkView['form']): { ok: true; detail
       return { action, owner, due };
     });
   const result = qimOutcomeSchema.safeParse({ position: form.position, informServiceUsers: form.informServiceUsers === 'yes', actions });
-  if (!result.success) return { ok: false, detail: result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') };
+  if (!result.success) return { ok: false, errors: fieldErrors(result.error.issues) };
   return { ok: true, details: result.data };
 }
 
-export type ActResult = { ok: true; view: LinkView } | { ok: false; refusal: LinkRefusal; detail?: string; task?: PendingTask };
+export type ActResult =
+  | { ok: true; view: LinkView }
+  | { ok: false; refusal: 'badDetails'; view: LinkView; errors: FieldError[] }
+  | { ok: false; refusal: Exclude<LinkRefusal, 'badDetails'>; detail?: string; task?: PendingTask };
 
 async function refusedOnTask(deps: LadderDeps, view: LinkView, refusal: LinkRefusal, source: string | undefined): Promise<void> {
   await deps.store.appendAudit({
@@ -159,8 +195,8 @@ export async function actOnLink(deps: LadderDeps, pathAndQuery: string, form: Li
     await refusedOnTask(deps, check, 'badForm', source);
     return { ok: false, refusal: 'badForm', task: check.task };
   }
-  const details = detailsFrom(form, check.form);
-  if (!details.ok) return { ok: false, refusal: 'badDetails', detail: details.detail, task: check.task };
+  const details = detailsFrom(form, check.form, deps.clock.now().toISOString().slice(0, 10));
+  if (!details.ok) return { ok: false, refusal: 'badDetails', view: check, errors: details.errors };
   try {
     await completeTask(deps, check.task, { decision: check.decision, by: check.officer, note: form.note.trim(), details: details.details }, source);
   } catch (error) {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { addCalendarMonths, addDays, addWorkingDays, isoDate, secondsUntil } from '../lib/clock';
 import { improvementActionSchema, qimSchema, COMMISSIONING_POSITIONS, STAGES, type Case, type MemoRag, type Stage } from '../lib/model';
 import { signLink } from '../lib/links';
+import { calendarDate, clockTime } from '../lib/dates';
 import { BadInput } from '../lib/errors';
 import { meetingForReferral } from '../lib/board-schedule';
 import * as letters from './letters';
@@ -105,8 +106,8 @@ export type WorkflowEvent = z.infer<typeof workflowEventSchema>;
 // ---- details an officer gives with a decision -------------------------------------------------
 
 export const qimArrangementSchema = qimSchema.extend({
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD'),
-  time: z.string().regex(/^\d{2}:\d{2}$/, 'a time as HH:MM'),
+  date: calendarDate,
+  time: clockTime,
   venue: z.string().min(1).max(300),
   attendees: z.array(z.string().min(1).max(200)).max(30),
 });

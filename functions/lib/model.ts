@@ -3,6 +3,7 @@
  * (see `table.ts` for the keys). These schemas are the boundary: every item read back is parsed.
  */
 import { z } from 'zod';
+import { calendarDate } from './dates';
 
 /** CQC's four-point scale; anything else ("Not Rated", ...) is stored but is not graded. */
 export const GRADED_RATINGS = ['Outstanding', 'Good', 'Requires improvement', 'Inadequate'] as const;
@@ -130,7 +131,7 @@ export type MemoRag = (typeof MEMO_RAG)[number];
 export const improvementActionSchema = z.object({
   action: z.string().min(1),
   owner: z.string().min(1),
-  due: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD'),
+  due: calendarDate,
 });
 export type ImprovementAction = z.infer<typeof improvementActionSchema>;
 

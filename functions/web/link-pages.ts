@@ -16,32 +16,57 @@ const POSITION_LABELS: Record<(typeof COMMISSIONING_POSITIONS)[number], string> 
   noFurtherAction: 'No further action',
 };
 
-function extraFields(view: LinkView) {
+/** What was typed, and what was wrong with it, when the form comes back. */
+export interface FormState {
+  values: Partial<Record<'date' | 'time' | 'venue' | 'attendees' | 'position' | 'informServiceUsers' | 'actions' | 'note', string>>;
+  errors: Array<{ field: string; message: string }>;
+}
+
+const NO_STATE: FormState = { values: {}, errors: [] };
+
+function errorFor(state: FormState, field: string) {
+  const error = state.errors.find((item) => item.field === field);
+  return error ? html`<p id="${field}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : '';
+}
+
+function group(state: FormState, field: string) {
+  return state.errors.some((item) => item.field === field) ? 'govuk-form-group govuk-form-group--error' : 'govuk-form-group';
+}
+
+function input(state: FormState, field: 'date' | 'time' | 'venue', label: string, width: string, hint: string) {
+  const invalid = state.errors.some((item) => item.field === field);
+  return html`<div class="${group(state, field)}"><label class="govuk-label" for="${field}">${label}</label><div id="${field}-hint" class="govuk-hint">${hint}</div>${errorFor(state, field)}<input class="govuk-input ${width}${invalid ? ' govuk-input--error' : ''}" id="${field}" name="${field}" type="text" value="${state.values[field] ?? ''}" aria-describedby="${field}-hint${invalid ? ` ${field}-error` : ''}"></div>`;
+}
+
+function extraFields(view: LinkView, state: FormState) {
   if (view.form === 'qimArrangement') {
     return html`
-<div class="govuk-form-group"><label class="govuk-label" for="date">Date of the meeting (YYYY-MM-DD)</label><input class="govuk-input govuk-input--width-10" id="date" name="date" type="text" required pattern="\\d{4}-\\d{2}-\\d{2}"></div>
-<div class="govuk-form-group"><label class="govuk-label" for="time">Time (HH:MM)</label><input class="govuk-input govuk-input--width-5" id="time" name="time" type="text" required pattern="\\d{2}:\\d{2}"></div>
-<div class="govuk-form-group"><label class="govuk-label" for="venue">Venue (at the service wherever possible)</label><input class="govuk-input" id="venue" name="venue" type="text" required></div>
-<div class="govuk-form-group"><label class="govuk-label" for="attendees">Who else is expected (one per line)</label><textarea class="govuk-textarea" id="attendees" name="attendees" rows="4"></textarea></div>`;
+${input(state, 'date', 'Date of the meeting', 'govuk-input--width-10', 'For example, 2027-01-15')}
+${input(state, 'time', 'Time', 'govuk-input--width-5', 'For example, 10:30')}
+${input(state, 'venue', 'Venue', '', 'At the service wherever possible')}
+<div class="govuk-form-group"><label class="govuk-label" for="attendees">Who else is expected (one per line)</label><textarea class="govuk-textarea" id="attendees" name="attendees" rows="4">${state.values.attendees ?? ''}</textarea></div>`;
   }
   if (view.form === 'qimOutcome') {
     return html`
-<div class="govuk-form-group"><fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Commissioning position</legend>
+<div class="${group(state, 'position')}"><fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Commissioning position</legend>${errorFor(state, 'position')}
 <div class="govuk-radios">${COMMISSIONING_POSITIONS.map(
-      (position, index) =>
-        html`<div class="govuk-radios__item"><input class="govuk-radios__input" id="position-${position}" name="position" type="radio" value="${position}"${index === 0 ? ' required' : ''}><label class="govuk-label govuk-radios__label" for="position-${position}">${POSITION_LABELS[position]}</label></div>`,
+      (position) =>
+        html`<div class="govuk-radios__item"><input class="govuk-radios__input" id="position-${position}" name="position" type="radio" value="${position}"${state.values.position === position ? ' checked' : ''}><label class="govuk-label govuk-radios__label" for="position-${position}">${POSITION_LABELS[position]}</label></div>`,
     )}</div></fieldset></div>
-<div class="govuk-form-group"><div class="govuk-checkboxes"><div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="informServiceUsers" name="informServiceUsers" type="checkbox" value="yes"><label class="govuk-label govuk-checkboxes__label" for="informServiceUsers">Tell the people using the service and their families</label></div></div></div>
-<div class="govuk-form-group"><label class="govuk-label" for="actions">Improvement plan: one action per line, as <code>action | owner | YYYY-MM-DD</code></label><textarea class="govuk-textarea" id="actions" name="actions" rows="5"></textarea></div>`;
+<div class="govuk-form-group"><div class="govuk-checkboxes"><div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="informServiceUsers" name="informServiceUsers" type="checkbox" value="yes"${state.values.informServiceUsers === 'yes' ? ' checked' : ''}><label class="govuk-label govuk-checkboxes__label" for="informServiceUsers">Tell the people using the service and their families</label></div></div></div>
+<div class="${group(state, 'actions')}"><label class="govuk-label" for="actions">Improvement plan: one action per line</label><div id="actions-hint" class="govuk-hint">Write each as <code>action | owner | YYYY-MM-DD</code>, for example <code>Retrain staff on medicines | Registered Manager | 2027-01-31</code></div>${errorFor(state, 'actions')}<textarea class="govuk-textarea" id="actions" name="actions" rows="5" aria-describedby="actions-hint">${state.values.actions ?? ''}</textarea></div>`;
   }
   return html``;
 }
 
-export function confirmationPage(view: LinkView, pathAndQuery: string): string {
+export function confirmationPage(view: LinkView, pathAndQuery: string, state: FormState = NO_STATE): string {
   const { context } = view;
   return layout(
-    'Confirm your decision',
+    state.errors.length ? 'Error: confirm your decision' : 'Confirm your decision',
     html`
+${state.errors.length
+  ? html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list">${state.errors.map((error) => html`<li><a href="#${error.field === 'position' ? 'position-suspendNewPlacements' : error.field}">${error.message}</a></li>`)}</ul></div></div></div>`
+  : ''}
 <span class="govuk-caption-l">${context.facts.providerName}</span>
 <h1 class="govuk-heading-l">Confirm: ${view.decisionLabel}</h1>
 <dl class="govuk-summary-list">
@@ -53,8 +78,8 @@ export function confirmationPage(view: LinkView, pathAndQuery: string): string {
 <div class="govuk-inset-text">Nothing has happened yet. The decision is recorded only when you press the button below, and this link then stops working.</div>
 <form method="post" action="${pathAndQuery}" novalidate>
 <input type="hidden" name="formToken" value="${view.formToken}">
-${extraFields(view)}
-<div class="govuk-form-group"><label class="govuk-label" for="note">Note for the record${view.decision === 'safeguarding' ? ' (why safeguarding)' : ''}</label><textarea class="govuk-textarea" id="note" name="note" rows="3"></textarea></div>
+${extraFields(view, state)}
+<div class="govuk-form-group"><label class="govuk-label" for="note">Note for the record${view.decision === 'safeguarding' ? ' (why safeguarding)' : ''}</label><textarea class="govuk-textarea" id="note" name="note" rows="3">${state.values.note ?? ''}</textarea></div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Confirm: ${view.decisionLabel}</button>
 </form>`,
     { nav: false },

@@ -154,3 +154,26 @@ describe('the audit trail', () => {
     expect(result.stdout).toMatch(/QIM|seq/);
   });
 });
+
+describe('Board meeting dates', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+  });
+  afterAll(async () => product.close());
+
+  it('refuses impossible dates, meetings scheduled in the past and held meetings in the future', async () => {
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['/board/meetings/schedule', { date: '2027-02-30' }, /real date/],
+      ['/board/meetings/schedule', { date: '2020-01-01' }, /in the past/],
+      ['/board/meetings', { date: '2099-06-30', attendees: ['priya-shah', 'mark-ellis', 'joan-baker'] }, /has not happened yet/],
+      ['/board/meetings', { date: '2027-06-31', attendees: ['priya-shah', 'mark-ellis', 'joan-baker'] }, /real date/],
+    ];
+    for (const [path, body, message] of cases) {
+      const response = await product.api('POST', path, body);
+      expect(response.status, path).toBe(400);
+      expect(JSON.stringify(await response.json())).toMatch(message);
+    }
+    expect((await (await product.api('GET', '/board/meetings')).json()) as unknown[]).toEqual([]);
+  });
+});

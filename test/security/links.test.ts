@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { MEADOWBANK, OAKFIELD, Product } from '../support/product';
+import { daysFromToday, MEADOWBANK, OAKFIELD, Product } from '../support/product';
 import { dumpTable } from '../support/table-dump';
 import { signLink } from '../../functions/lib/links';
 
@@ -165,5 +165,47 @@ describe('email links', () => {
     expect(task?.status).toBe('failed');
     expect(task?.failure).toMatch(/TaskTimedOut|TaskDoesNotExist|InvalidToken/);
     expect(product.actions(after)).toContain('decision refused by the workflow');
+  });
+});
+
+describe('details typed on a confirmation page', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+    await product.ingestDemoRatings([OAKFIELD]);
+    await product.officerDecides(TOM, /Approve Quality Improvement Notice — Oakfield/, 'approve');
+  });
+  afterAll(async () => product.close());
+
+  it('an impossible or past meeting date, or a bad time, comes back on the same page with what was typed, and nothing is sent', async () => {
+    const link = product.linkIn(product.mailTo(TOM, /Arrange Quality Improvement Meeting — Oakfield/), 'arranged');
+    const formToken = await formTokenFor(link);
+    const before = await dumpTable(product.runtime, { withoutAudit: true });
+    const mailBefore = product.allMail().length;
+    for (const [date, time, message] of [
+      ['2026-02-30', '10:30', /real date/],
+      ['2020-01-01', '10:30', /in the past/],
+      [daysFromToday(10), '25:99', /hours and minutes/],
+    ] as const) {
+      const result = await post(link, { formToken, date, time, venue: 'The Lounge, Oakfield' });
+      expect(result.status).toBe(400);
+      expect(result.page).toContain('There is a problem');
+      expect(result.page).toMatch(message);
+      expect(result.page).toContain('value="The Lounge, Oakfield"');
+      expect(result.page).not.toMatch(/expected string|Invalid input/);
+    }
+    expect(await dumpTable(product.runtime, { withoutAudit: true })).toEqual(before);
+    expect(product.allMail()).toHaveLength(mailBefore);
+    // Corrected, the same link still works.
+    const ok = await post(link, { formToken, date: daysFromToday(10), time: '10:30', venue: 'The Lounge, Oakfield' });
+    expect(ok.status).toBe(200);
+  });
+
+  it('an improvement-plan line without a real due date names the line', async () => {
+    await product.runtime.idle();
+    const link = product.linkIn(product.mailTo(TOM, /Record QIM Outcome — Oakfield/), 'followUp');
+    const result = await post(link, { formToken: await formTokenFor(link), position: 'placeWithRestrictions', actions: 'Train staff | Manager | 2027-01-31\nAudit medicines | Manager | 2027-02-31' });
+    expect(result.status).toBe(400);
+    expect(result.page).toMatch(/Improvement plan, line 2/);
   });
 });

@@ -157,7 +157,12 @@ export class Product {
   }
 }
 
-export const QIM_ARRANGEMENT = { date: '2026-12-10', time: '10:30', venue: 'At the service, 3 Church Road, Kingsmoor', attendees: 'District nurse team lead\nICB quality lead' };
+/** A date some days after today (real time: the tests' virtual clocks start at now). */
+export function daysFromToday(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export const QIM_ARRANGEMENT = { date: daysFromToday(15), time: '10:30', venue: 'At the service, 3 Church Road, Kingsmoor', attendees: 'District nurse team lead\nICB quality lead' };
 
 export function qimOutcome(position: string, informServiceUsers: boolean, actions: string[]): Record<string, string> {
   return { position, ...(informServiceUsers ? { informServiceUsers: 'yes' } : {}), actions: actions.join('\n'), note: 'Agreed at the meeting.' };

@@ -1,0 +1,20 @@
+/**
+ * Dates and times people type: the shape is not enough (2026-02-30 and 25:99 have the right
+ * shape). These schemas accept only real calendar dates and clock times.
+ */
+import { z } from 'zod';
+
+export function isRealDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
+
+export const calendarDate = z.string().refine(isRealDate, 'a real date, as YYYY-MM-DD');
+
+export const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, as HH:MM (24-hour)');
+
+/** Today's date (UTC) on the given clock's time. */
+export function today(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
