@@ -157,7 +157,11 @@ async function naive(doc: DynamoDBDocumentClient, tableName: string, path: strin
     rows += 1;
     const locationId = record['Location ID'] as string;
     const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: keys.location(locationId) }));
-    const item: Record<string, any> = Item ?? { ...keys.location(locationId), locationId, ratings: {}, serviceRatings: {} };
+    type Entry = { rating: unknown; publicationDate: string };
+    const item = (Item ?? { ...keys.location(locationId), locationId, ratings: {}, serviceRatings: {} }) as Record<string, unknown> & {
+      ratings: Record<string, Entry>;
+      serviceRatings: Record<string, Entry>;
+    };
     const [d, m, y] = (record['Publication Date'] ?? '').split('/');
     const entry = { rating: record['Latest Rating'], publicationDate: `${y}-${m}-${d}` };
     if (record['Service / Population Group'] === 'Overall') item.ratings[record.Domain as string] = entry;

@@ -129,7 +129,7 @@ export async function recordBoardDecision(
   if (!boardDecisions.includes(input.decision)) {
     throw await refuse(new BadInput(`"${input.decision}" is not a decision the Board can take at "${task.step}". Allowed: ${boardDecisions.join(', ')}`));
   }
-  await completeTask(deps, task, { decision: input.decision, by, note: input.rationale, details: { meetingId: meeting.meetingId, virtual: meeting.virtual } }, source);
+  await completeTask(deps, task, { decision: input.decision, by, note: input.rationale, details: { meetingId: meeting.meetingId, meetingDate: meeting.date, virtual: meeting.virtual } }, source);
   await saveMeeting(deps, {
     ...meeting,
     decisions: [...meeting.decisions, { caseId: record.caseId, decision: input.decision, rationale: input.rationale, at: nowIso(deps), by }],

@@ -483,7 +483,9 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
     const now = deps.clock.now();
     const deadline = addCalendarMonths(now, deps.config.policy.finalWarningMonths);
     const recipients = providerRecipients(context);
-    const meetingDate = state.decision?.at ? longDate(state.decision.at) : longDate(now);
+    // The letter names the Board meeting that decided it (an urgent virtual one included).
+    const meetingDay = typeof state.decision?.details.meetingDate === 'string' ? state.decision.details.meetingDate : state.decision?.at;
+    const meetingDate = longDate(meetingDay ?? now);
     const letter = letters.finalWarningNotice(context.facts, boardChair(deps), meetingDate, longDate(deadline));
     await send(deps, {
       caseId: context.record.caseId,
@@ -610,7 +612,10 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
 
   async continueAsNew(deps, context, _state, event) {
     const step = context.record.waitingOn?.step;
-    const generation = context.record.generation + 1;
+    // The next generation follows from this execution's own name, so a retried step (after the
+    // record was already updated) asks for the same execution again instead of another one.
+    const current = /-g(\d+)$/.exec(event.execution.id)?.[1];
+    const generation = (current ? Number(current) : context.record.generation) + 1;
     const name = `${context.record.caseId}-g${generation}`;
     const input = JSON.stringify({ caseId: context.record.caseId, stage: context.record.stage, ...(step ? { resumeAt: step } : {}) });
     let executionArn: string | undefined;
@@ -627,7 +632,7 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       context.record.caseId,
       (value) => ({
         ...value,
-        generation,
+        generation: Math.max(value.generation, generation),
         executions: value.executions.some((item) => item.executionArn === executionArn)
           ? value.executions
           : [...value.executions, { executionArn: executionArn!, startedAt: now }],

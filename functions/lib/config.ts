@@ -55,8 +55,9 @@ export const configSchema = z.object({
       boardReminderDays: z.number().int().positive().default(30),
       /** How often a case waiting for the next inspection is checked on. */
       inspectionCheckDays: z.number().int().positive().default(90),
-      finalWarningMonths: z.number().int().positive().default(6),
-      reviewMonths: z.number().int().positive().default(6),
+      /** At most six by the policy; never beyond what one execution's wait can hold. */
+      finalWarningMonths: z.number().int().positive().max(6).default(6),
+      reviewMonths: z.number().int().positive().max(9).default(6),
       /** Inadequate overall goes straight to the formal stage. */
       formalStageOn: z.array(z.enum(['Inadequate', 'Requires improvement'])).default(['Inadequate']),
       /** Locations below Good that make a corporate concern about their provider. */

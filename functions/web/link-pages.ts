@@ -106,7 +106,7 @@ const REFUSALS: Record<LinkRefusal, { status: number; title: string; body: strin
   used: { status: 409, title: 'This link has already been used', body: 'A decision has already been recorded for this step, so nothing was changed. The case page shows what was decided and by whom.' },
   superseded: { status: 409, title: 'This step has moved on', body: 'The case is no longer waiting on this request (a newer email was sent, or the case moved to another step), so nothing was changed.' },
   timedOut: { status: 409, title: 'The workflow stopped waiting for this step', body: 'The step had timed out before your decision arrived, so nothing was changed. A reminder with fresh links has been, or will be, sent.' },
-  failed: { status: 409, title: 'This step could not be completed', body: 'The workflow no longer knows this step, so your decision was not applied. The case page shows where it stands, and the administrator has been told.' },
+  failed: { status: 409, title: 'This step could not be completed', body: 'The workflow no longer knows this step, so your decision was not applied. The refusal is on the case’s audit trail, and the case page shows where it stands.' },
   badForm: { status: 400, title: 'Please confirm from the confirmation page', body: 'The form was not sent from our confirmation page (or the page was too old). Open the link from your email again and press the button there.' },
   badDetails: { status: 400, title: 'Some details are missing or wrong', body: 'Go back, correct the details and confirm again. Nothing was changed.' },
 };

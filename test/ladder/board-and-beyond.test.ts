@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome, type CaseView } from '../support/product';
+import { addCalendarMonths } from '../../functions/lib/clock';
 
 const TOM = 'tom.reid@westshire.example.gov.uk';
 const NOMINATED = 'peter.hale@hawthorn-care-group.example.co.uk';
@@ -48,9 +49,10 @@ describe('the Board and what follows', () => {
     view = await product.caseFor(OAKFIELD);
     expect(view.case.stage).toBe('finalWarning');
     const deadline = new Date(view.case.deadlines.finalWarning!);
-    const expected = new Date(issued);
-    expected.setUTCMonth(expected.getUTCMonth() + 6);
-    expect(deadline.toISOString().slice(0, 10)).toBe(expected.toISOString().slice(0, 10));
+    // Six calendar months, clamped at a month's end (31 August → 28/29 February): see test/unit/clock.test.ts.
+    expect(deadline.toISOString().slice(0, 10)).toBe(addCalendarMonths(issued, 6).toISOString().slice(0, 10));
+    expect(days(issued.toISOString(), deadline.toISOString())).toBeGreaterThanOrEqual(181);
+    expect(days(issued.toISOString(), deadline.toISOString())).toBeLessThanOrEqual(184);
     const warning = product.mailTo(NOMINATED, /Final Warning Notice/);
     expect(warning.destination.cc).toEqual(expect.arrayContaining([PROCUREMENT, BOARD_MEMBER, MANAGER]));
     expect(warning.body.text).toContain(deadline.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }));
