@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { keys } from '../lib/table';
 import { calendarDate, today } from '../lib/dates';
+import { addDays } from '../lib/clock';
 import { assessQuorum, NotQuorate } from '../lib/quorum';
 import { BadInput, Conflict, NotFound } from '../lib/errors';
 import { nowIso, type LadderDeps } from './context';
@@ -128,6 +129,20 @@ export async function recordBoardDecision(
   const boardDecisions = task.allowedDecisions.filter((decision) => decision !== 'safeguarding' && !decision.startsWith('rated'));
   if (!boardDecisions.includes(input.decision)) {
     throw await refuse(new BadInput(`"${input.decision}" is not a decision the Board can take at "${task.step}". Allowed: ${boardDecisions.join(', ')}`));
+  }
+  // The meeting must come after the papers: on or after the day they went out, and (unless the
+  // decision is an urgent virtual one) at least the papers' notice later.
+  const papersSent = task.createdAt.slice(0, 10);
+  if (meeting.date < papersSent) {
+    throw await refuse(new Conflict(`The meeting of ${meeting.date} was before this case came to the Board (${papersSent}); record the decision at a later meeting`));
+  }
+  const earliest = addDays(new Date(`${papersSent}T00:00:00Z`), deps.config.board.papersDaysBefore).toISOString().slice(0, 10);
+  if (!meeting.virtual && meeting.date < earliest) {
+    throw await refuse(
+      new Conflict(
+        `Members had the papers only on ${papersSent}: a meeting must be at least ${deps.config.board.papersDaysBefore} days later (${earliest} or after). An urgent decision can be taken as a virtual meeting.`,
+      ),
+    );
   }
   await completeTask(deps, task, { decision: input.decision, by, note: input.rationale, details: { meetingId: meeting.meetingId, meetingDate: meeting.date, virtual: meeting.virtual } }, source);
   await saveMeeting(deps, {

@@ -62,11 +62,13 @@ export async function inspectLink(deps: LadderDeps, pathAndQuery: string): Promi
   if (!verified.ok) return { ok: false, refusal: verified.reason };
   const task = await deps.store.getTask(parsed.taskId);
   if (!task) return { ok: false, refusal: 'unknownTask' };
-  if (task.assignee !== parsed.officer) return { ok: false, refusal: 'wrongOfficer', task };
   if (!task.allowedDecisions.includes(parsed.decision)) return { ok: false, refusal: 'notOffered', task };
+  const context = await loadCase(deps, task.caseId);
+  // Whoever a step waits on, the case's lead officer may always pass it to safeguarding.
+  const mayAct = task.assignee === parsed.officer || (parsed.decision === 'safeguarding' && parsed.officer === context.record.leadOfficer);
+  if (!mayAct) return { ok: false, refusal: 'wrongOfficer', task };
   if (task.status !== 'pending') return { ok: false, refusal: TASK_STATE_REFUSAL[task.status], task };
   if (new Date(task.expiresAt).getTime() <= deps.clock.now().getTime()) return { ok: false, refusal: 'expired', task };
-  const context = await loadCase(deps, task.caseId);
   return {
     ok: true,
     task,

@@ -356,6 +356,20 @@ export function boardPapers(
   );
 }
 
+export function safeguardingOption(facts: CaseFacts, step: string, asks: string, links: DecisionLink[], caseUrl: string): Letter {
+  return compose(
+    `For information: ${step} — ${facts.locationName}`,
+    `Dear ${facts.officer.name},`,
+    [
+      `${whereAndWhat(facts)} is now at step "${step}": ${asks} Nothing is needed from you for this step.`,
+      'If a whole-service concern arises meanwhile, you can pass the case to safeguarding; it will come back to this step afterwards, with any deadline unchanged.',
+      ...links.map((link) => ({ link: link.url, label: link.label })),
+      { link: caseUrl, label: 'Open the case' },
+    ],
+    ['Care quality escalation', facts.authorityName],
+  );
+}
+
 export function safeguardingReferral(facts: CaseFacts, note: string, link: DecisionLink[], caseUrl: string): Letter {
   return compose(
     `Whole-service safeguarding concern: ${facts.locationName}`,

@@ -204,7 +204,10 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
   const context = await loadCase(deps, event.state.caseId);
   const taskId = randomBytes(12).toString('base64url');
   const assignee = assigneeId(context, event.assignee);
-  const expiresAt = addDays(now, deps.config.policy.linkExpiryDays);
+  // Links last the configured days, or as long as the step itself waits if that is longer (a
+  // final warning's six months): a safeguarding link must not die while the step still waits.
+  const waitSeconds = typeof event.state.wait === 'object' && event.state.wait !== null ? Number((event.state.wait as { timeoutSeconds?: unknown }).timeoutSeconds) : 0;
+  const expiresAt = new Date(Math.max(addDays(now, deps.config.policy.linkExpiryDays).getTime(), now.getTime() + (Number.isFinite(waitSeconds) ? waitSeconds : 0) * 1000));
   for (const task of await deps.store.listTasks(context.record.caseId)) {
     if (task.status === 'pending') {
       await deps.store.transitionTask(task.taskId, 'pending', { status: 'superseded', closedAt: now.toISOString() });
@@ -276,10 +279,13 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
         caseUrl: url,
       });
       await send(deps, { caseId: record.caseId, kind: reminder ? 'reminder' : 'boardPapers', to: boardEmails(deps), ...letter });
+      if (!reminder) await offerSafeguarding(deps, context, event, links(record.leadOfficer, ['safeguarding']), url);
       break;
     }
     case 'inspection': {
-      // Ingestion answers this step; the lead officer hears only when a check-in falls due.
+      // Ingestion answers this step; the lead officer can still pass the case to safeguarding,
+      // and hears again when a check-in falls due.
+      if (!reminder) await offerSafeguarding(deps, context, event, links(record.leadOfficer, ['safeguarding']), url);
       if (reminder > 0) {
         const letter = letters.decisionRequest(
           context.facts,
@@ -292,6 +298,18 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
     }
   }
   return { taskId };
+}
+
+/** While a step waits on the Board or on CQC, the lead officer keeps a way to safeguarding. */
+async function offerSafeguarding(
+  deps: LadderDeps,
+  context: CaseContext,
+  event: Extract<WorkflowEvent, { action: 'requestDecision' }>,
+  links: letters.DecisionLink[],
+  url: string,
+): Promise<void> {
+  const letter = letters.safeguardingOption(context.facts, event.step, event.asks, links, url);
+  await send(deps, { caseId: context.record.caseId, kind: 'safeguardingOption', to: [context.officer.email], ...letter });
 }
 
 function boardHistory(record: Case): string[] {

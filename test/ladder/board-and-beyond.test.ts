@@ -44,10 +44,11 @@ describe('the Board and what follows', () => {
     expect(product.mailTo(BOARD_MEMBER, /Board papers: Hawthorn Care Group Ltd — Oakfield/).body.text).toContain('Lead officer: Tom Reid');
 
     // The Board issues a final warning: six calendar months from the date of issue.
-    const issued = product.runtime.clock.now();
     expect((await product.boardDecides(OAKFIELD, 'finalWarning')).status).toBe(200);
     view = await product.caseFor(OAKFIELD);
     expect(view.case.stage).toBe('finalWarning');
+    const issued = new Date(view.case.finalWarningIssuedAt!);
+    expect(Math.abs(issued.getTime() - product.runtime.clock.now().getTime())).toBeLessThan(60_000);
     const deadline = new Date(view.case.deadlines.finalWarning!);
     // Six calendar months, clamped at a month's end (31 August → 28/29 February): see test/unit/clock.test.ts.
     expect(deadline.toISOString().slice(0, 10)).toBe(addCalendarMonths(issued, 6).toISOString().slice(0, 10));
@@ -156,6 +157,34 @@ describe('the Board and what follows', () => {
     // The officer is asked again, with fresh links, for the step the case left.
     const again = product.allMail().filter((email) => email.destination.to.includes(TOM) && /Arrange Quality Improvement Meeting/.test(email.subject));
     expect(again).toHaveLength(2);
+  });
+
+  it("safeguarding while the Board's final warning runs, and back to it with the deadline unchanged", async () => {
+    await referToBoard(product);
+    await product.boardDecides(OAKFIELD, 'finalWarning');
+    const deadline = (await product.caseFor(OAKFIELD)).case.deadlines.finalWarning;
+    await product.advance('1 month');
+    // The step waits on the Board, but the lead officer was given a way to safeguarding.
+    await product.officerDecides(TOM, /For information: Await Final Warning Outcome — Oakfield/, 'safeguarding', { note: 'Whistle-blower reports neglect at night.' });
+    let view = await product.caseFor(OAKFIELD);
+    expect(view.case).toMatchObject({ stage: 'safeguarding', returnStage: 'finalWarning' });
+    await product.advance('2 weeks');
+    await product.officerDecides(SAFEGUARDING, /Whole-service safeguarding concern: Oakfield/, 'returnToQualityProcess');
+    view = await product.caseFor(OAKFIELD);
+    expect(view.case.stage).toBe('finalWarning');
+    expect(view.case.waitingOn?.step).toBe('Await Final Warning Outcome');
+    expect(view.case.deadlines.finalWarning).toBe(deadline);
+    // The deadline still fires on time.
+    await product.runtime.clock.advanceTo(new Date(new Date(deadline!).getTime() + 60_000));
+    await product.runtime.idle();
+    expect((await product.caseFor(OAKFIELD)).case.stage).toBe('finalDecision');
+  });
+
+  it("safeguarding while waiting for the next inspection: the lead officer's link works", async () => {
+    await referToBoard(product);
+    await product.boardDecides(OAKFIELD, 'rectificationNotice');
+    await product.officerDecides(TOM, /For information: Await Next Inspection — Oakfield/, 'safeguarding');
+    expect((await product.caseFor(OAKFIELD)).case).toMatchObject({ stage: 'safeguarding', returnStage: 'rectification' });
   });
 
   it('a case running past a year continues as a new execution with its full history', async () => {

@@ -58,9 +58,26 @@ describe('the Board', () => {
     expect(((await notWaiting.json()) as { message: string }).message).toMatch(/not waiting for a Board decision/);
   });
 
+  it('decides only at a meeting after the papers: a week later, or an urgent virtual one; never before the referral', async () => {
+    const oakfield = await product.caseFor(OAKFIELD);
+    const papers = oakfield.tasks.find((task) => task.taskId === oakfield.case.pendingTaskId)!.createdAt.slice(0, 10);
+    const today = product.runtime.clock.now().toISOString().slice(0, 10);
+    const quorate = ['priya-shah', 'mark-ellis', 'joan-baker'];
+    const tooSoon = (await (await product.api('POST', '/board/meetings', { date: today, attendees: quorate })).json()) as { meetingId: string };
+    const soonResponse = await product.api('POST', '/board/decisions', { meetingId: tooSoon.meetingId, caseId: oakfield.case.caseId, decision: 'close', rationale: 'x' });
+    expect(soonResponse.status).toBe(409);
+    expect(((await soonResponse.json()) as { message: string }).message).toMatch(new RegExp(`papers only on ${papers}.*at least 7 days later.*urgent decision`));
+    const before = (await (await product.api('POST', '/board/meetings', { date: '2025-01-15', attendees: quorate, virtual: true })).json()) as { meetingId: string };
+    const beforeResponse = await product.api('POST', '/board/decisions', { meetingId: before.meetingId, caseId: oakfield.case.caseId, decision: 'close', rationale: 'x' });
+    expect(beforeResponse.status).toBe(409);
+    expect(((await beforeResponse.json()) as { message: string }).message).toMatch(/before this case came to the Board/);
+    expect((await product.caseFor(OAKFIELD)).case.stage).toBe('board');
+  });
+
   it('takes one decision per step: a second decision for the same step is refused', async () => {
     const today = product.runtime.clock.now().toISOString().slice(0, 10);
-    const meeting = (await (await product.api('POST', '/board/meetings', { date: today, attendees: ['priya-shah', 'mark-ellis', 'joan-baker', 'sam-ford'] })).json()) as { meetingId: string };
+    // An urgent decision, taken virtually: no week's notice needed.
+    const meeting = (await (await product.api('POST', '/board/meetings', { date: today, attendees: ['priya-shah', 'mark-ellis', 'joan-baker', 'sam-ford'], virtual: true })).json()) as { meetingId: string };
     const oakfield = await product.caseFor(OAKFIELD);
     const first = await product.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: oakfield.case.caseId, decision: 'rectificationNotice', rationale: 'Until the next inspection.' });
     expect(first.status).toBe(200);

@@ -144,11 +144,30 @@ export class Product {
     expect(status, page.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')).toBe(200);
   }
 
-  /** Records a quorate Board meeting and its decision on the case. */
-  async boardDecides(locationId: string, decision: string, rationale = 'Decided on the evidence in the papers.', attendees = BOARD_QUORATE): Promise<Response> {
-    const view = await this.caseFor(locationId);
+  /**
+   * Records a quorate Board meeting and its decision on the case. The Board meets at least a week
+   * after the papers went out, so the clock moves on to then if need be (or the meeting is an
+   * urgent virtual one).
+   */
+  async boardDecides(
+    locationId: string,
+    decision: string,
+    rationale = 'Decided on the evidence in the papers.',
+    options: { attendees?: string[]; virtual?: boolean } = {},
+  ): Promise<Response> {
+    let view = await this.caseFor(locationId);
+    const papers = view.tasks.find((task) => task.taskId === view.case.pendingTaskId)?.createdAt;
+    if (!options.virtual && papers) {
+      const meetingDay = new Date(`${papers.slice(0, 10)}T10:00:00Z`).getTime() + 7 * 86_400_000;
+      if (this.runtime.clock.now().getTime() < meetingDay) {
+        await this.runtime.clock.advanceTo(new Date(meetingDay));
+        await this.runtime.idle();
+        view = await this.caseFor(locationId);
+      }
+    }
     const today = this.runtime.clock.now().toISOString().slice(0, 10);
-    const meeting = (await (await this.api('POST', '/board/meetings', { date: today, attendees, virtual: false })).json()) as { meetingId: string };
+    const attendees = options.attendees ?? BOARD_QUORATE;
+    const meeting = (await (await this.api('POST', '/board/meetings', { date: today, attendees, virtual: options.virtual ?? false })).json()) as { meetingId: string };
     return this.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: view.case.caseId, decision, rationale });
   }
 

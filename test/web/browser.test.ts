@@ -119,6 +119,8 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     await expect.poll(() => page.locator('.app-memo-section--red').textContent()).toContain('Oakfield Nursing Home');
     await review('10-memo-red');
 
+    // The Board meets once members have had the papers for a week.
+    await product.advance('7 days');
     await page.goto('/board');
     await expect.poll(() => page.locator('tbody').first().textContent()).toContain('Oakfield Nursing Home');
     const headline = page.locator('[data-quorum-headline]');
