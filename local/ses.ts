@@ -28,8 +28,8 @@ export interface LocalSes {
   /** aws-ses-v2-local's own inbox page and /store. */
   readonly inboxEndpoint: string;
   emails(): SentEmail[];
-  /** The next `count` sends fail with SES's `code` (e.g. Throttling, MessageRejected). */
-  failNext(count: number, code?: string): void;
+  /** After `afterSends` more sends go through, the next `count` fail with SES's `code` (Throttling, MessageRejected...). */
+  failNext(count: number, code?: string, afterSends?: number): void;
   /** Cancels the failures still queued. */
   clearFaults(): void;
   close(): Promise<void>;
@@ -114,7 +114,8 @@ export async function startSes(options: { mailFile?: string; port?: number } = {
     endpoint: `http://127.0.0.1:${port}`,
     inboxEndpoint: `http://127.0.0.1:${inboxPort}`,
     emails: () => [...sent],
-    failNext(count, code = 'Throttling') {
+    failNext(count, code = 'Throttling', afterSends = 0) {
+      for (let i = 0; i < afterSends; i += 1) faults.push('');
       for (let i = 0; i < count; i += 1) faults.push(code);
     },
     clearFaults() {

@@ -212,6 +212,8 @@ function executionContext(): { [key: string]: Json } {
     'id.$': '$$.Execution.Id',
     'startTime.$': '$$.Execution.StartTime',
     'stateMachineId.$': '$$.StateMachine.Id',
+    // Unchanged across a state's retries: lets a retried step skip the emails it already sent.
+    'stateEnteredTime.$': '$$.State.EnteredTime',
   };
 }
 

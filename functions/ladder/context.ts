@@ -10,6 +10,8 @@ import type { Case, Contract, Location, Provider } from '../lib/model';
 import type { Store } from '../lib/store';
 import { sendEmail, type Email } from '../lib/mailer';
 import { NotFound } from '../lib/errors';
+import { createHash } from 'node:crypto';
+import { keys } from '../lib/table';
 import type { CaseFacts, Contact } from './letters';
 
 export interface LadderDeps {
@@ -20,6 +22,11 @@ export interface LadderDeps {
   sfn: SFNClient;
   signingKey: Buffer;
   stateMachineArn: string;
+  /**
+   * Set while a state machine action runs: the same scope on a retry means "these emails may
+   * already be out" — each is sent at most once per scope.
+   */
+  sendScope?: string;
 }
 
 export interface CaseContext {
@@ -110,7 +117,14 @@ export async function send(deps: LadderDeps, email: Email): Promise<string> {
   const to = email.to.filter(Boolean);
   // A case with no contract on record has no provider contacts: the quality team gets it instead.
   const recipients = to.length ? to : [deps.config.mail.qualityTeam];
-  return sendEmail(
+  const outbox = deps.sendScope
+    ? keys.outbox(email.caseId, createHash('sha256').update([deps.sendScope, email.kind, recipients.join(','), (email.cc ?? []).join(','), email.subject].join('\n')).digest('hex').slice(0, 32))
+    : undefined;
+  if (outbox) {
+    const sent = await deps.store.getRaw(outbox);
+    if (typeof sent?.messageId === 'string') return sent.messageId;
+  }
+  const messageId = await sendEmail(
     {
       ses: deps.ses,
       store: deps.store,
@@ -120,6 +134,8 @@ export async function send(deps: LadderDeps, email: Email): Promise<string> {
     },
     { ...email, to: recipients },
   );
+  if (outbox) await deps.store.putRaw(outbox, undefined, { messageId, at: deps.clock.now().toISOString() });
+  return messageId;
 }
 
 export function nowIso(deps: LadderDeps): string {

@@ -51,7 +51,7 @@ export const workflowStateSchema = z
   .passthrough();
 export type WorkflowState = z.infer<typeof workflowStateSchema>;
 
-const executionSchema = z.object({ id: z.string(), startTime: z.string(), stateMachineId: z.string() });
+const executionSchema = z.object({ id: z.string(), startTime: z.string(), stateMachineId: z.string(), stateEnteredTime: z.string().optional() });
 
 const onTimeoutSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('remind'), every: z.enum(['response', 'board', 'inspection']) }),
@@ -673,8 +673,10 @@ export async function runWorkflowStep(deps: LadderDeps, event: WorkflowEvent): P
     case 'recordFailure':
       return recordFailure(deps, event);
     default: {
-      const context = await loadCase(deps, event.state.caseId);
-      return ACTIONS[event.action](deps, context, event.state, event as ActionEvent);
+      // A retried action (the second of its letters failed, say) must not send the first again.
+      const scoped: LadderDeps = { ...deps, sendScope: `${event.execution.id}|${event.execution.stateEnteredTime ?? ''}|${event.action}` };
+      const context = await loadCase(scoped, event.state.caseId);
+      return ACTIONS[event.action](scoped, context, event.state, event as ActionEvent);
     }
   }
 }

@@ -11,6 +11,7 @@
  * | case            | CASE#<caseId>         | CASE               | CASES                  | <openedAt>#<caseId>    |
  * | audit event     | CASE#<caseId>         | EVENT#<seq:000000> | -                      | -                      |
  * | email sent      | CASE#<caseId>         | EMAIL#<at>#<id>    | EMAILS                 | <at>#<id>              |
+ * | outbox marker   | CASE#<caseId>         | OUTBOX#<hash>      | -                      | -                      |
  * | pending task    | TASK#<taskId>         | TASK               | CASE#<caseId>          | TASK#<createdAt>       |
  * | board meeting   | MEETING#<meetingId>   | MEETING            | MEETINGS               | <date>#<meetingId>     |
  * | ingest run      | INGEST#<runId>        | RUN                | INGESTS                | <startedAt>            |
@@ -32,6 +33,8 @@ export const keys = {
   case: (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' }),
   auditEvent: (caseId: string, seq: number) => ({ pk: `CASE#${caseId}`, sk: `EVENT#${String(seq).padStart(6, '0')}` }),
   email: (caseId: string, at: string, messageId: string) => ({ pk: `CASE#${caseId}`, sk: `EMAIL#${at}#${messageId}` }),
+  /** One per email a state machine action sent, so its retries do not send it again. */
+  outbox: (caseId: string, key: string) => ({ pk: `CASE#${caseId}`, sk: `OUTBOX#${key}` }),
   task: (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' }),
   meeting: (meetingId: string) => ({ pk: `MEETING#${meetingId}`, sk: 'MEETING' }),
   ingestRun: (runId: string) => ({ pk: `INGEST#${runId}`, sk: 'RUN' }),

@@ -50,6 +50,30 @@ describe('when SES refuses or throttles a send', () => {
   });
 });
 
+describe('when only the second letter of a step fails', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+    await product.ingestDemoRatings([OAKFIELD]);
+  });
+  afterAll(async () => product.close());
+
+  it('the retried step sends the second letter and not the first again', async () => {
+    // The Quality Improvement Notice goes; the Contract Performance Notice is throttled (three
+    // tries by the SDK), so the step fails once and the state machine retries it.
+    product.runtime.ses.failNext(3, 'Throttling', 1);
+    await product.officerDecides(TOM, /Approve Quality Improvement Notice — Oakfield/, 'approve');
+    await product.advance('1 minute');
+    const notices = product.allMail().filter((email) => /Formal Quality Improvement Notice: Oakfield/.test(email.subject));
+    const performance = product.allMail().filter((email) => /Contract Performance Notice/.test(email.subject));
+    expect(notices).toHaveLength(1);
+    expect(performance).toHaveLength(1);
+    const view = await product.caseFor(OAKFIELD);
+    expect(view.case.waitingOn?.step).toBe('Arrange Quality Improvement Meeting');
+    expect(view.case.lastFailure).toBeUndefined();
+  });
+});
+
 describe('when a function crashes or times out mid-step', () => {
   let product: Product;
   beforeAll(async () => {
