@@ -11,6 +11,7 @@ import { actOnLink, inspectLink, linkFormSchema } from '../ladder/decide';
 import { boardDecisionSchema, listMeetings, recordBoardDecision, recordMeeting, recordMeetingSchema, scheduleMeeting, scheduleMeetingSchema } from '../ladder/board';
 import type { LadderDeps } from '../ladder/context';
 import { readAsset } from '../web/assets';
+import { MissingColumn } from '../ingest/columns';
 import { confirmationPage, refusalPage, donePage, notFoundPage } from '../web/link-pages';
 import type { EscalationPort } from '../lib/escalation-port';
 import type { IngestProgress } from '../ingest/ingest';
@@ -140,7 +141,13 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
       const fileName = request.query.fileName ?? 'upload.csv';
       if (!/^[\w.-]{1,200}$/.test(fileName)) throw new BadFileName();
       const body = Buffer.from(request.body, request.headers['x-body-encoding'] === 'base64' ? 'base64' : 'utf8');
-      return jsonResponse(200, await deps.ingestUpload(deps, escalationPort(deps), { fileName, body }));
+      try {
+        return jsonResponse(200, await deps.ingestUpload(deps, escalationPort(deps), { fileName, body }));
+      } catch (error) {
+        // A file that is not a ratings sheet is the sender's mistake: say which column or part.
+        if (error instanceof MissingColumn || (error as Error).name === 'SheetNotFound') throw new BadRatingsFile((error as Error).message);
+        throw error;
+      }
     }
     if (method === 'GET' && path === '/api/cases') return jsonResponse(200, await deps.store.listCases());
     const caseMatch = /^\/api\/cases\/([A-Za-z0-9_-]{1,120})$/.exec(path);
@@ -154,6 +161,8 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
   }
   return undefined;
 }
+
+class BadRatingsFile extends DomainError {}
 
 class BadFileName extends DomainError {
   constructor() {

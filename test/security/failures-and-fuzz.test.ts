@@ -136,12 +136,30 @@ describe('fuzzing the endpoints', () => {
       return chars.join('');
     };
     const paths = ['/act/', '/board/meetings', '/board/decisions', '/admin/cases', '/api/cases/', '/cases/', '/providers/', '/memo', '/nowhere'];
+    // The JSON endpoints get their exact paths with bodies that can never be valid: junk where
+    // a date, an id or a sheet belongs (seeded from values no record has).
+    const jsonEndpoints: Array<[string, () => string]> = [
+      ['/board/meetings/schedule', () => JSON.stringify({ date: mutate('not-a-date') })],
+      ['/board/meetings', () => pick([`{"date":"${mutate('x')}","attendees":[]}`, `{"attendees":"${mutate('x')}"}`, mutate('{"date":')])],
+      ['/board/decisions', () => JSON.stringify({ meetingId: mutate('no-such-meeting'), caseId: mutate('no-such-case'), decision: mutate('close'), rationale: mutate('r') })],
+      ['/admin/cases', () => pick([JSON.stringify({ locationId: mutate('no-such-location'), concern: mutate('c') }), mutate('{"concern":1}'), '[]'])],
+      ['/admin/ingest?fileName=x.csv', () => mutate('Provider,Name\r\n1,2')],
+    ];
     const before = await dumpTable(product.runtime);
     const statuses = new Map<number, number>();
     for (let i = 0; i < 1000; i += 1) {
       const kind = next();
       let path: string;
-      if (kind < 0.45) path = mutate(realPath);
+      if (kind < 0.25) {
+        const [endpoint, body] = pick(jsonEndpoints);
+        const response = await fetch(`${product.url}${endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${product.runtime.adminToken}` }, body: body() });
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        expect(response.status, `POST ${endpoint}`).toBeGreaterThanOrEqual(400);
+        expect(response.status, `POST ${endpoint}: ${await response.clone().text()}`).toBeLessThan(500);
+        await response.arrayBuffer();
+        continue;
+      }
+      if (kind < 0.55) path = mutate(realPath);
       else if (kind < 0.6) path = `/act/${mutate('x')}/${mutate('approve')}?o=${mutate('aisha-khan')}&e=${mutate('99999999999')}&s=${mutate('abc')}`;
       // Appended junk that a URL parser would resolve away ("..", "?") would make a valid request.
       else path = pick(paths) + pick(junk.filter((item) => item && !['?', '..', '../..', '/'].includes(item))) + mutate('x').replace(/[?#]/g, '');
@@ -169,7 +187,31 @@ describe('fuzzing the endpoints', () => {
     }
     await product.runtime.idle();
     expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(950);
-    expect(await dumpTable(product.runtime, { withoutAudit: true })).toEqual(before.filter((item) => !String(item.sk).startsWith('EVENT#')));
+    // Nothing changed, except that refused attempts on the real link's step are on its audit trail.
+    const after = await dumpTable(product.runtime);
+    const added = after.filter((item) => !before.some((old) => old.pk === item.pk && old.sk === item.sk));
+    expect(after.filter((item) => !added.includes(item))).toEqual(before);
+    expect(added.every((item) => String(item.sk).startsWith('EVENT#') && item.action === 'link refused'), JSON.stringify(added.slice(0, 3))).toBe(true);
+  });
+});
+
+describe('a file that is not a ratings sheet', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+  });
+  afterAll(async () => product.close());
+
+  it('is refused with 400 naming the missing column, and nothing is stored', async () => {
+    const before = await dumpTable(product.runtime);
+    const response = await fetch(`${product.url}/admin/ingest?fileName=ratings.csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${product.runtime.adminToken}` },
+      body: 'Location ID,Location Name\r\n1-1,Somewhere',
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string }).message).toMatch(/required column "Location Local Authority"|required column/);
+    expect(await dumpTable(product.runtime)).toEqual(before);
   });
 });
 
