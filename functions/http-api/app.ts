@@ -175,9 +175,14 @@ export async function verifyAllChains(deps: { store: LadderDeps['store'] }): Pro
   const breaks: Array<{ caseId: string; seq: number; reason: string }> = [];
   let events = 0;
   for (const record of cases) {
-    const chain = await deps.store.listAudit(record.caseId);
+    const [chain, head] = await Promise.all([deps.store.listAudit(record.caseId), deps.store.auditHead(record.caseId)]);
     events += chain.length;
     breaks.push(...verifyChain(chain).breaks);
+    // The chain checks itself link by link; only the head beside it shows the newest events were cut off.
+    const last = chain.at(-1);
+    if (head && (!last || last.seq < head.seq || (last.seq === head.seq && last.hash !== head.hash))) {
+      breaks.push({ caseId: record.caseId, seq: head.seq, reason: last && last.seq === head.seq ? 'hash-mismatch' : 'truncated' });
+    }
   }
   return { ok: breaks.length === 0, cases: cases.length, events, breaks };
 }

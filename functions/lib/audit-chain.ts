@@ -154,7 +154,8 @@ export function sealEvent(previous: AuditEvent | undefined, draft: AuditDraft): 
   return { ...unsealed, hash: hashEvent(unsealed) };
 }
 
-export type ChainBreakReason = 'hash-mismatch' | 'broken-link' | 'gap' | 'out-of-order';
+/** `truncated`: the newest events are gone (the chain ends before the head recorded beside it). */
+export type ChainBreakReason = 'hash-mismatch' | 'broken-link' | 'gap' | 'out-of-order' | 'truncated';
 export interface ChainBreak {
   caseId: string;
   seq: number;

@@ -284,12 +284,34 @@ export class Store {
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
+        await this.advanceAuditHead(event);
         return event;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
     }
     throw new ConcurrentUpdate(`Audit trail of case ${draft.caseId} is too busy`);
+  }
+
+  /** Moves the head forward only (a slower writer of an older event never moves it back). */
+  private async advanceAuditHead(event: AuditEvent): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.auditHead(event.caseId), seq: event.seq, hash: event.hash },
+          ConditionExpression: 'attribute_not_exists(pk) OR seq < :seq',
+          ExpressionAttributeValues: { ':seq': event.seq },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async auditHead(caseId: string): Promise<{ seq: number; hash: string } | undefined> {
+    const item = await this.get(keys.auditHead(caseId));
+    return item && typeof item.seq === 'number' && typeof item.hash === 'string' ? { seq: item.seq, hash: item.hash } : undefined;
   }
 
   async listAudit(caseId: string): Promise<AuditEvent[]> {

@@ -12,6 +12,7 @@
  * | audit event     | CASE#<caseId>         | EVENT#<seq:000000> | -                      | -                      |
  * | email sent      | CASE#<caseId>         | EMAIL#<at>#<id>    | EMAILS                 | <at>#<id>              |
  * | outbox marker   | CASE#<caseId>         | OUTBOX#<hash>      | -                      | -                      |
+ * | audit head      | CASE#<caseId>         | AUDITHEAD          | -                      | -                      |
  * | pending task    | TASK#<taskId>         | TASK               | CASE#<caseId>          | TASK#<createdAt>       |
  * | board meeting   | MEETING#<meetingId>   | MEETING            | MEETINGS               | <date>#<meetingId>     |
  * | ingest run      | INGEST#<runId>        | RUN                | INGESTS                | <startedAt>            |
@@ -35,6 +36,8 @@ export const keys = {
   email: (caseId: string, at: string, messageId: string) => ({ pk: `CASE#${caseId}`, sk: `EMAIL#${at}#${messageId}` }),
   /** One per email a state machine action sent, so its retries do not send it again. */
   outbox: (caseId: string, key: string) => ({ pk: `CASE#${caseId}`, sk: `OUTBOX#${key}` }),
+  /** The newest audit event's seq and hash, so removing the newest events is noticed too. */
+  auditHead: (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'AUDITHEAD' }),
   task: (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' }),
   meeting: (meetingId: string) => ({ pk: `MEETING#${meetingId}`, sk: 'MEETING' }),
   ingestRun: (runId: string) => ({ pk: `INGEST#${runId}`, sk: 'RUN' }),

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { MEADOWBANK, OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
 import { dumpTable } from '../support/table-dump';
 import { keys } from '../../functions/lib/table';
@@ -159,6 +159,14 @@ describe('the audit trail', () => {
     report = (await (await product.api('GET', '/admin/audit/verify')).json()) as { ok: boolean; events: number; breaks: Array<{ caseId: string; seq: number; reason: string }> };
     expect(report.ok).toBe(false);
     expect(report.breaks).toContainEqual({ caseId: target.caseId, seq: target.seq, reason: 'hash-mismatch' });
+  });
+
+  it('notices the newest events being deleted (the chain alone could not)', async () => {
+    const view = await product.caseFor(MEADOWBANK);
+    const last = view.audit.at(-1)!;
+    await product.runtime.deps.store.doc.send(new DeleteCommand({ TableName: product.runtime.deps.store.tableName, Key: keys.auditEvent(last.caseId, last.seq) }));
+    const report = (await (await product.api('GET', '/admin/audit/verify')).json()) as { breaks: Array<{ caseId: string; seq: number; reason: string }> };
+    expect(report.breaks).toContainEqual({ caseId: last.caseId, seq: last.seq, reason: 'truncated' });
   });
 
   it('npm run audit:verify reports the same break from the command line, with a non-zero exit', async () => {

@@ -14,5 +14,6 @@ export async function dumpTable(runtime: Runtime, options: { withoutAudit?: bool
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
-  return items.filter((item) => !(options.withoutAudit && String(item.sk).startsWith('EVENT#'))).sort((a, b) => `${String(a.pk)}|${String(a.sk)}`.localeCompare(`${String(b.pk)}|${String(b.sk)}`));
+  const isAudit = (item: Record<string, unknown>) => String(item.sk).startsWith('EVENT#') || item.sk === 'AUDITHEAD';
+  return items.filter((item) => !(options.withoutAudit && isAudit(item))).sort((a, b) => `${String(a.pk)}|${String(a.sk)}`.localeCompare(`${String(b.pk)}|${String(b.sk)}`));
 }
