@@ -26,7 +26,7 @@ ${newestFirst.length === 0
   ? html`<p class="govuk-body">No email yet. Upload a ratings file on the <a class="govuk-link" href="/ratings">Ratings</a> page to open some cases.</p>`
   : html`<p class="govuk-body">${emails.length} ${emails.length === 1 ? 'email' : 'emails'}; ${asking} ${asking === 1 ? 'asks' : 'ask'} someone for a decision.</p>
 <table class="govuk-table"><caption class="govuk-table__caption govuk-visually-hidden">Every email sent, newest first</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Sent (real time, UTC)</th><th scope="col" class="govuk-table__header">To</th><th scope="col" class="govuk-table__header">Subject</th></tr></thead>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Sent (virtual clock, UTC)</th><th scope="col" class="govuk-table__header">To</th><th scope="col" class="govuk-table__header">Subject</th></tr></thead>
 <tbody class="govuk-table__body">${newestFirst.map(
       (email) =>
         html`<tr class="govuk-table__row"><td class="govuk-table__cell govuk-!-font-size-16">${sentAt(email)}</td><td class="govuk-table__cell govuk-!-font-size-16 app-break">${email.destination.to.join(', ')}${email.destination.cc.length ? html`<br><span class="govuk-body-s">cc ${email.destination.cc.join(', ')}</span>` : ''}</td><td class="govuk-table__cell"><a class="govuk-link" href="/mail/${encodeURIComponent(email.messageId)}">${email.subject}</a>${hasActionLinks(email) ? html` <strong class="govuk-tag govuk-tag--blue">Decision links</strong>` : ''}</td></tr>`,
@@ -47,7 +47,7 @@ export function mailMessagePage(email: SentEmail): string {
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">From</dt><dd class="govuk-summary-list__value">${email.from}</dd></div>
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">To</dt><dd class="govuk-summary-list__value app-break">${email.destination.to.join(', ')}</dd></div>
 ${email.destination.cc.length ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Cc</dt><dd class="govuk-summary-list__value app-break">${email.destination.cc.join(', ')}</dd></div>` : ''}
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Sent</dt><dd class="govuk-summary-list__value">${sentAt(email)} UTC (real time)</dd></div>
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Sent</dt><dd class="govuk-summary-list__value">${sentAt(email)} UTC (virtual clock)</dd></div>
 </dl>
 <div class="govuk-body app-email">${raw(inner)}</div>
 ${email.body.text && email.body.html

@@ -109,7 +109,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   const dynamo: LocalDynamo = await startDynamo({ path: dataDir ? join(dataDir, 'dynamodb') : undefined, port: options.ports?.dynamodb });
   await ensureTable(localDynamoClient(dynamo.endpoint), TABLE_NAME);
-  const ses = await startSes({ mailFile: dataDir ? join(dataDir, 'mail.jsonl') : undefined, port: options.ports?.ses });
+  const ses = await startSes({ mailFile: dataDir ? join(dataDir, 'mail.jsonl') : undefined, port: options.ports?.ses, clock });
 
   const lambdaFaults: LambdaFault[] = [];
   // The handler needs clients that need the engine: it is filled in once they exist.

@@ -10,6 +10,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { listenOnLoopback } from './net';
+import type { Clock } from '../functions/lib/clock';
 
 const require = createRequire(import.meta.url);
 
@@ -19,6 +20,7 @@ export interface SentEmail {
   destination: { to: string[]; cc: string[]; bcc: string[] };
   subject: string;
   body: { text?: string; html?: string };
+  /** When it was sent, on the runtime's (virtual) clock, in epoch seconds. */
   at: number;
 }
 
@@ -61,7 +63,8 @@ export function parseSendEmail(body: string): Omit<SentEmail, 'messageId' | 'at'
   };
 }
 
-export async function startSes(options: { mailFile?: string; port?: number } = {}): Promise<LocalSes> {
+export async function startSes(options: { mailFile?: string; port?: number; clock?: Clock } = {}): Promise<LocalSes> {
+  const clock = options.clock ?? { now: () => new Date() };
   const start = (require('aws-ses-v2-local') as { default: (config: { host: string; port: number }) => Promise<Server> }).default;
   // aws-ses-v2-local keeps mail in memory and its v1 handler drops every To/Cc after the first
   // (its schema names only `member.1`), so the sink keeps its own complete, persisted record.
@@ -97,7 +100,7 @@ export async function startSes(options: { mailFile?: string; port?: number } = {
           const replyBody = Buffer.concat(replyChunks);
           const messageId = /<MessageId>([^<]+)<\/MessageId>/.exec(replyBody.toString('utf8'))?.[1];
           const request = parseSendEmail(body.toString('utf8'));
-          if (reply.statusCode === 200 && messageId && request) record({ ...request, messageId, at: Math.floor(Date.now() / 1000) });
+          if (reply.statusCode === 200 && messageId && request) record({ ...request, messageId, at: Math.floor(clock.now().getTime() / 1000) });
           res.writeHead(reply.statusCode ?? 502, reply.headers);
           res.end(replyBody);
         });

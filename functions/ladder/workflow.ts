@@ -312,11 +312,17 @@ async function offerSafeguarding(
   await send(deps, { caseId: context.record.caseId, kind: 'safeguardingOption', to: [context.officer.email], ...letter });
 }
 
+const POSITION_WORDS: Record<NonNullable<Case['commissioningPosition']>, string> = {
+  suspendNewPlacements: 'new placements suspended (memo RED)',
+  placeWithRestrictions: 'placing with restrictions (memo AMBER)',
+  noFurtherAction: 'no restriction on placements',
+};
+
 function boardHistory(record: Case): string[] {
   return [
     `Case opened ${longDate(record.openedAt)}: ${record.trigger}`,
     `Quality Improvement Meetings held: ${record.qimCount}`,
-    ...(record.commissioningPosition ? [`Commissioning position: ${record.commissioningPosition}`] : []),
+    ...(record.commissioningPosition ? [`Commissioning position: ${POSITION_WORDS[record.commissioningPosition]}`] : []),
     ...(record.finalWarningIssuedAt ? [`Final warning issued ${longDate(record.finalWarningIssuedAt)}`] : []),
     ...(record.deadlines.finalWarning ? [`Final warning deadline ${longDate(record.deadlines.finalWarning)}`] : []),
     ...(record.lastInspection ? [`Latest inspection: ${record.lastInspection.belowGood ? 'below Good' : 'Good or better'} (${longDate(record.lastInspection.at)})`] : []),

@@ -63,14 +63,37 @@ function detailValue(value: unknown): string {
       .map(([domain, entry]) => `${domain}: ${entry.rating}${entry.publicationDate ? ` (${entry.publicationDate})` : ''}`)
       .join('; ');
   }
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value) && value.every((item) => typeof item !== 'object' || item === null)) return value.join(', ');
-  const text = JSON.stringify(value);
-  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+  if (typeof value === 'string') return PLAIN_WORDS[value] ?? value;
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) {
+    if (value.every((item) => typeof item !== 'object' || item === null)) return value.map((item) => PLAIN_WORDS[String(item)] ?? String(item)).join(', ');
+    return value.map((item) => detailValue(item)).join('; ');
+  }
+  if (typeof value === 'object') {
+    // Nested details (a QIM's arrangements, an improvement action): "date 2027-01-15, venue …".
+    const parts = Object.entries(value as Record<string, unknown>)
+      .filter(([, inner]) => inner !== undefined && inner !== '' && !(Array.isArray(inner) && inner.length === 0))
+      .map(([key, inner]) => `${words(key)} ${detailValue(inner)}`);
+    const text = parts.join(', ');
+    return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+  }
+  return String(value);
 }
 
-const HIDDEN_DETAIL = new Set(['taskId', 'taskToken', 'executionArn']);
+/** The product's internal values, in the words on the pages. */
+const PLAIN_WORDS: Record<string, string> = {
+  suspendNewPlacements: 'suspend new placements',
+  placeWithRestrictions: 'place with restrictions',
+  noFurtherAction: 'no further action',
+  leadOfficer: 'the lead officer',
+  board: 'the Board',
+  inspection: 'the next CQC inspection',
+  safeguarding: 'safeguarding',
+  administrator: 'the administrator',
+};
+
+const HIDDEN_DETAIL = new Set(['taskId', 'taskToken', 'executionArn', 'details', 'allowedDecisions']);
 
 function timelineEntry(deps: HttpDeps, event: AuditEvent): SafeHtml {
   const details = Object.entries(event.detail).filter(([key, value]) => !HIDDEN_DETAIL.has(key) && value !== undefined && value !== '');

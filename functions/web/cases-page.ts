@@ -152,7 +152,7 @@ ${selectField('status', 'Open or closed', filters.status, [['open', 'Open'], ['c
 </form>
 ${matching.length === 0
   ? html`<p class="govuk-body" id="case-count">No cases match these filters.</p>`
-  : html`<p class="govuk-body" id="case-count">${filtered ? html`${plural(matching.length, 'case')} match.` : html`${plural(matching.length, 'case')}.`} Showing ${(page - 1) * PAGE_SIZE + 1} to ${(page - 1) * PAGE_SIZE + shown.length}.</p>
+  : html`<p class="govuk-body" id="case-count">${filtered ? html`${plural(matching.length, 'case')} ${matching.length === 1 ? 'matches' : 'match'}.` : html`${plural(matching.length, 'case')}.`} Showing ${(page - 1) * PAGE_SIZE + 1} to ${(page - 1) * PAGE_SIZE + shown.length}.</p>
 <table class="govuk-table app-table--cases">
 <caption class="govuk-table__caption govuk-visually-hidden">Cases, open first, soonest deadline first</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row">
