@@ -52,6 +52,24 @@ async function saveMeeting(deps: LadderDeps, meeting: Meeting): Promise<void> {
   await deps.store.putRaw(keys.meeting(meeting.meetingId), { gsi1pk: 'MEETINGS', gsi1sk: `${meeting.date}#${meeting.meetingId}` }, meeting);
 }
 
+/** Two decisions at one meeting at the same moment: both are kept (re-read and retry on a clash). */
+async function appendMeetingDecision(deps: LadderDeps, meetingId: string, decision: Meeting['decisions'][number]): Promise<void> {
+  for (let attempt = 0; attempt < 8; attempt += 1) {
+    const raw = await deps.store.getRaw(keys.meeting(meetingId));
+    if (!raw) throw new NotFound(`Board meeting ${meetingId} does not exist`);
+    const meeting = meetingSchema.parse(raw);
+    const version = typeof raw.version === 'number' ? raw.version : undefined;
+    const written = await deps.store.putVersioned(
+      keys.meeting(meetingId),
+      { gsi1pk: 'MEETINGS', gsi1sk: `${meeting.date}#${meetingId}` },
+      { ...meeting, decisions: [...meeting.decisions, decision] },
+      version,
+    );
+    if (written) return;
+  }
+  throw new Conflict(`Board meeting ${meetingId} kept changing; the decision is recorded on the case but not yet on the meeting`);
+}
+
 export async function listMeetings(deps: LadderDeps): Promise<Meeting[]> {
   const items = await deps.store.listRaw('MEETINGS');
   return items.map((item) => meetingSchema.parse(item)).sort((a, b) => a.date.localeCompare(b.date));
@@ -145,9 +163,6 @@ export async function recordBoardDecision(
     );
   }
   await completeTask(deps, task, { decision: input.decision, by, note: input.rationale, details: { meetingId: meeting.meetingId, meetingDate: meeting.date, virtual: meeting.virtual } }, source);
-  await saveMeeting(deps, {
-    ...meeting,
-    decisions: [...meeting.decisions, { caseId: record.caseId, decision: input.decision, rationale: input.rationale, at: nowIso(deps), by }],
-  });
+  await appendMeetingDecision(deps, meeting.meetingId, { caseId: record.caseId, decision: input.decision, rationale: input.rationale, at: nowIso(deps), by });
   return { caseId: record.caseId, decision: input.decision };
 }

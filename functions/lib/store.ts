@@ -437,6 +437,24 @@ export class Store {
     }
   }
 
+  /** Writes a record whose `version` must still be `expected` (undefined: not written yet). */
+  async putVersioned(key: { pk: string; sk: string }, index: { gsi1pk: string; gsi1sk: string } | undefined, body: Record<string, unknown>, expected: number | undefined): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...key, ...(index ?? {}), ...body, version: (expected ?? 0) + 1 },
+          ConditionExpression: expected === undefined ? 'attribute_not_exists(version)' : 'version = :v',
+          ...(expected === undefined ? {} : { ExpressionAttributeValues: { ':v': expected } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async listRaw(partition: string): Promise<Record<string, unknown>[]> {
     return (await this.queryIndex(partition)).map((item) => strip(item));
   }

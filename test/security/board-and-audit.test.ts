@@ -202,3 +202,31 @@ describe('Board meeting dates', () => {
     expect((await (await product.api('GET', '/board/meetings')).json()) as unknown[]).toEqual([]);
   });
 });
+
+describe('two Board decisions at one meeting at the same moment', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+    await referOakfieldToBoard(product);
+    const AISHA = 'aisha.khan@westshire.example.gov.uk';
+    await product.officerDecides(AISHA, /Informal Outcome — Meadowbank/, 'formalStage');
+    await product.officerDecides(AISHA, /Approve Quality Improvement Notice — Meadowbank/, 'approve');
+    await product.officerDecides(AISHA, /Arrange Quality Improvement Meeting — Meadowbank/, 'arranged', QIM_ARRANGEMENT);
+    await product.officerDecides(AISHA, /Record QIM Outcome — Meadowbank/, 'referToBoard', qimOutcome('placeWithRestrictions', false, []));
+  });
+  afterAll(async () => product.close());
+
+  it("are both applied and both kept on the meeting's record", async () => {
+    const today = product.runtime.clock.now().toISOString().slice(0, 10);
+    const meeting = (await (await product.api('POST', '/board/meetings', { date: today, attendees: ['priya-shah', 'mark-ellis', 'joan-baker'], virtual: true })).json()) as { meetingId: string };
+    const [oakfield, meadowbank] = [await product.caseFor(OAKFIELD), await product.caseFor(MEADOWBANK)];
+    const responses = await Promise.all([
+      product.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: oakfield.case.caseId, decision: 'finalWarning', rationale: 'Serious failures.' }),
+      product.api('POST', '/board/decisions', { meetingId: meeting.meetingId, caseId: meadowbank.case.caseId, decision: 'rectificationNotice', rationale: 'Until the next inspection.' }),
+    ]);
+    expect(responses.map((response) => response.status)).toEqual([200, 200]);
+    const meetings = (await (await product.api('GET', '/board/meetings')).json()) as Array<{ meetingId: string; decisions: Array<{ caseId: string }> }>;
+    const recorded = meetings.find((item) => item.meetingId === meeting.meetingId)!;
+    expect(recorded.decisions.map((decision) => decision.caseId).sort()).toEqual([meadowbank.case.caseId, oakfield.case.caseId].sort());
+  });
+});
