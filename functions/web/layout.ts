@@ -51,9 +51,9 @@ ${(options.scripts ?? []).map((src) => html`<script src="${src}" defer></script>
 <body class="govuk-template__body">
 <a href="#main-content" class="govuk-skip-link">Skip to main content</a>
 <header class="app-header">
-<div class="govuk-generic-header"><div class="govuk-generic-header__container govuk-width-container${options.fullWidth ? ' app-width-container--wide' : ''}"><div class="govuk-generic-header__logo"><a href="/cases" class="govuk-generic-header__homepage-link">Care quality escalation</a></div></div></div>
+<div class="govuk-generic-header"><div class="govuk-generic-header__container govuk-width-container app-width-container--wide"><div class="govuk-generic-header__logo"><a href="/cases" class="govuk-generic-header__homepage-link">Care quality escalation</a></div></div></div>
 ${nav.length
-  ? html`<div class="govuk-service-navigation app-no-print"><div class="govuk-width-container${options.fullWidth ? ' app-width-container--wide' : ''}"><div class="govuk-service-navigation__container"><nav aria-label="Menu" class="govuk-service-navigation__wrapper"><ul class="govuk-service-navigation__list">${nav.map((item) =>
+  ? html`<div class="govuk-service-navigation app-no-print"><div class="govuk-width-container app-width-container--wide"><div class="govuk-service-navigation__container"><nav aria-label="Menu" class="govuk-service-navigation__wrapper"><ul class="govuk-service-navigation__list">${nav.map((item) =>
       options.active === item.href
         ? html`<li class="govuk-service-navigation__item govuk-service-navigation__item--active"><a class="govuk-service-navigation__link" href="${item.href}" aria-current="true"><strong class="govuk-service-navigation__active-fallback">${item.label}</strong></a></li>`
         : html`<li class="govuk-service-navigation__item"><a class="govuk-service-navigation__link" href="${item.href}">${item.label}</a></li>`,
@@ -65,7 +65,7 @@ ${nav.length
 ${content}
 </main>
 </div>
-<footer class="govuk-footer app-no-print"><div class="govuk-width-container"><p class="govuk-body-s">Contract, Quality &amp; Risk Management Policy: escalation of concerns about commissioned care providers.</p></div></footer>
+<footer class="govuk-footer app-no-print"><div class="govuk-width-container app-width-container--wide"><p class="govuk-body-s">Contract, Quality &amp; Risk Management Policy: escalation of concerns about commissioned care providers.</p></div></footer>
 </body>
 </html>`.value;
 }
