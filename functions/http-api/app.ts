@@ -11,6 +11,7 @@ import { actOnLink, inspectLink, linkFormSchema } from '../ladder/decide';
 import { boardDecisionSchema, listMeetings, recordBoardDecision, recordMeeting, recordMeetingSchema, scheduleMeeting, scheduleMeetingSchema } from '../ladder/board';
 import type { LadderDeps } from '../ladder/context';
 import { readAsset } from '../web/assets';
+import { getRun, startRun } from '../web/ratings-page';
 import { MissingColumn } from '../ingest/columns';
 import { confirmationPage, refusalPage, donePage, notFoundPage } from '../web/link-pages';
 import type { EscalationPort } from '../lib/escalation-port';
@@ -141,6 +142,11 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
       const fileName = request.query.fileName ?? 'upload.csv';
       if (!/^[\w.-]{1,200}$/.test(fileName)) throw new BadFileName();
       const body = Buffer.from(request.body, request.headers['x-body-encoding'] === 'base64' ? 'base64' : 'utf8');
+      if (request.query.wait === 'false') {
+        // A long file: answer at once with the run; GET /admin/ingest/<runId> reports counts as it goes.
+        const { run } = await startRun(deps, user, { fileName, body });
+        return jsonResponse(202, { ...run, progressUrl: `/admin/ingest/${run.runId}` });
+      }
       try {
         return jsonResponse(200, await deps.ingestUpload(deps, escalationPort(deps), { fileName, body }));
       } catch (error) {
@@ -149,6 +155,8 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
         throw error;
       }
     }
+    const runMatch = /^\/admin\/ingest\/([\w-]{1,60})$/.exec(path);
+    if (method === 'GET' && runMatch) return jsonResponse(200, await getRun(deps, runMatch[1]!));
     if (method === 'GET' && path === '/api/cases') return jsonResponse(200, await deps.store.listCases());
     const caseMatch = /^\/api\/cases\/([A-Za-z0-9_-]{1,120})$/.exec(path);
     if (method === 'GET' && caseMatch) {

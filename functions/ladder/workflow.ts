@@ -252,12 +252,14 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
     case 'leadOfficer':
     case 'administrator': {
       const to = event.assignee === 'leadOfficer' ? context.officer.email : deps.config.mail.administrator;
+      // From the third reminder on, the quality team is copied: a step must not wait unnoticed.
+      const cc = reminder >= ESCALATE_AFTER_REMINDERS ? [deps.config.mail.qualityTeam] : [];
       const letter = letters.decisionRequest(
         context.facts,
         { step: event.step, asks: event.asks, links: links(assignee, event.allowedDecisions), dueBy, reminder, caseUrl: url },
         event.assignee === 'leadOfficer' ? context.officer.name : 'administrator',
       );
-      await send(deps, { caseId: record.caseId, kind: reminder ? 'reminder' : 'decisionRequest', to: [to], ...letter });
+      await send(deps, { caseId: record.caseId, kind: reminder ? 'reminder' : 'decisionRequest', to: [to], cc, ...letter });
       break;
     }
     case 'safeguarding': {
@@ -328,6 +330,9 @@ function boardHistory(record: Case): string[] {
     ...(record.lastInspection ? [`Latest inspection: ${record.lastInspection.belowGood ? 'below Good' : 'Good or better'} (${longDate(record.lastInspection.at)})`] : []),
   ];
 }
+
+/** Reminders after which the quality team is copied on every further one. */
+export const ESCALATE_AFTER_REMINDERS = 3;
 
 export const DECISION_LABELS: Record<string, string> = {
   noFurtherAction: 'No further action: close the case',

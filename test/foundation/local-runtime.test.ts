@@ -138,5 +138,15 @@ describe('the local runtime speaks the AWS APIs', () => {
     expect(history.events?.some((event) => event.type === 'TaskTimedOut')).toBe(true);
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
     expect(runtime.ses.emails().some((email) => /^Reminder 1: /.test(email.subject))).toBe(true);
+
+    // Still nobody answers: from the third reminder the quality team is copied.
+    for (let week = 0; week < 3; week += 1) {
+      await runtime.clock.advance(7 * 86_400_000);
+      await runtime.idle();
+    }
+    const reminders = runtime.ses.emails().filter((email) => /^Reminder \d+: .*Test House/.test(email.subject));
+    expect(reminders.length).toBeGreaterThanOrEqual(3);
+    expect(reminders[0]!.destination.cc).toEqual([]);
+    expect(reminders.find((email) => /^Reminder 3: /.test(email.subject))?.destination.cc).toEqual(['quality.assurance@westshire.example.gov.uk']);
   });
 });

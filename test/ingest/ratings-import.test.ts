@@ -94,3 +94,28 @@ describe('the ratings-import function', () => {
     await expect(handler({ source: 'somewhere' }, context)).rejects.toThrow(/source/);
   });
 });
+
+describe('the admin ingest endpoint on a long file', () => {
+  let product: Product;
+  beforeAll(async () => {
+    product = await Product.start();
+  });
+  afterAll(async () => product.close());
+
+  it('answers at once with a run, whose counts can be read as it goes and at the end', async () => {
+    const auth = { authorization: `Bearer ${product.runtime.adminToken}` };
+    const started = await fetch(`${product.url}/admin/ingest?fileName=ratings.csv&wait=false`, { method: 'POST', headers: { 'content-type': 'text/csv', ...auth }, body: demoRatingsCsv() });
+    expect(started.status).toBe(202);
+    const run = (await started.json()) as { runId: string; status: string; progressUrl: string };
+    expect(run.status).toBe('running');
+    let state: { status: string; summary?: { rowsRead: number; casesOpened: number } } = run;
+    const deadline = Date.now() + 20_000;
+    while (state.status === 'running' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      state = (await (await fetch(`${product.url}${run.progressUrl}`, { headers: auth })).json()) as typeof state;
+    }
+    expect(state.status).toBe('done');
+    expect(state.summary).toMatchObject({ rowsRead: 30, casesOpened: 3 });
+    expect((await fetch(`${product.url}/admin/ingest/nope`, { headers: auth })).status).toBe(404);
+  });
+});
