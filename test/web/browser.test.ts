@@ -184,6 +184,19 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     await review('19-ratings-result');
   });
 
+  it('explains a used, an altered and a cut-short link clearly and accessibly', async () => {
+    const link = product.linkIn(product.mailTo('tom.reid@westshire.example.gov.uk', /Approve Quality Improvement Notice — Oakfield/), 'approve');
+    const path = new URL(link).pathname + new URL(link).search;
+    await page.goto(path);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('This link has already been used');
+    await review('08b-link-used');
+    await page.goto(path.replace(/s=[^&]+/, 's=AAAA'));
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toMatch(/not complete|altered/);
+    await review('08c-link-refused');
+    await page.goto('/no-such-page');
+    await review('08d-not-found');
+  });
+
   it('never breaks its own content security policy', () => {
     expect(cspErrors).toEqual([]);
   });
