@@ -240,7 +240,9 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
   await audit(deps, record.caseId, 'decision requested', { step: event.step, assignee, allowedDecisions: event.allowedDecisions, taskId });
 
   const reminder = record.waitingOn?.step === event.step ? record.waitingOn.reminders : 0;
-  const dueBy = record.deadlines.response ? longDate(record.deadlines.response) : longDate(expiresAt);
+  // A deadline step (the review) is due at its deadline; the others within their response time.
+  const due = event.onTimeout?.kind === 'deadline' ? record.deadlines[event.onTimeout.deadline] : record.deadlines.response;
+  const dueBy = longDate(due ?? expiresAt);
   const links = (officer: string, decisions: string[]) =>
     decisions.map((decision) => ({
       label: DECISION_LABELS[decision] ?? decision,
@@ -263,7 +265,8 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
       break;
     }
     case 'safeguarding': {
-      const note = record.caseId && context.record.returnStage ? `The case left the ${context.record.returnStage} stage.` : '';
+      const left = context.record.returnStep ?? context.record.returnStage;
+      const note = left ? `The case left "${left}" and will go back to it.` : '';
       const letter = letters.safeguardingReferral(context.facts, note, links('safeguarding', event.allowedDecisions), url);
       await send(deps, { caseId: record.caseId, kind: reminder ? 'reminder' : 'safeguardingReferral', to: [deps.config.mail.safeguardingTeam], cc: [context.officer.email], ...letter });
       break;
