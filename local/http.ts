@@ -31,8 +31,9 @@ export interface LocalHttpOptions {
 const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 /** Where to go after signing in: a path on this server only (never `//host` or a full URL). */
+/** Where to go after signing in: a path on this server only, in printable ASCII (a header value). */
 function safeNext(next: string | null | undefined): string {
-  return next && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/cases';
+  return next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/cases';
 }
 
 class BodyTooLarge extends Error {}
@@ -123,7 +124,7 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
       }
       if (url.pathname === '/local/clock') {
         if (req.method === 'GET') return json(res, 200, { now: local.clock.now().toISOString(), offsetMs: local.clock.offsetMs() });
-        if (!user) return json(res, 401, { error: 'Unauthorised', message: 'Moving the clock needs the admin token' });
+        if (!user || !req.headers.authorization) return json(res, 401, { error: 'Unauthorised', message: 'Moving the clock needs the admin token (Authorization: Bearer)' });
         let parsed: z.infer<typeof advanceSchema>;
         try {
           parsed = advanceSchema.parse(JSON.parse(body.toString('utf8') || '{}'));

@@ -254,7 +254,8 @@ function failureHandling(states: Record<string, State>, name: string, retryTarge
         execution: executionContext(),
       },
     },
-    ResultPath: '$.decision',
+    // Not $.decision: the step being retried still needs the decision that led to it.
+    ResultPath: '$.retry',
     Retry: [{ ...TRANSIENT_RETRY, MaxAttempts: 8, MaxDelaySeconds: 3600 }],
     Next: retryTarget,
   };

@@ -91,6 +91,11 @@ export function parseForm(body: string): Record<string, string> {
 function requireUser(deps: HttpDeps, request: HttpRequest): string {
   const user = deps.authenticate(request);
   if (!user) throw new Unauthorised('Sign in first: this endpoint needs an authenticated user');
+  // Browsers send cookies with cross-site requests, never an Authorization header: so the JSON API
+  // changes nothing on a cookie alone (the pages' own forms carry CSRF tokens instead).
+  if (request.method !== 'GET' && request.method !== 'HEAD' && !request.headers.authorization) {
+    throw new Unauthorised('Changes through the API need an Authorization: Bearer token');
+  }
   return user;
 }
 
@@ -121,6 +126,9 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
     }
     if (method === 'POST' && path === '/admin/cases') {
       const input = concernSchema.parse(parseJson(request.body));
+      if (input.leadOfficer && !deps.config.officers.some((officer) => officer.id === input.leadOfficer)) {
+        throw new UnknownOfficer(`leadOfficer "${input.leadOfficer}" is not a configured officer; use one of: ${deps.config.officers.map((officer) => officer.id).join(', ')}`);
+      }
       const location = await deps.store.getLocation(input.locationId);
       if (!location) throw new NotFound(`Location ${input.locationId} is not on record`);
       const opened = await openCase(deps, {
@@ -171,6 +179,8 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
 }
 
 class BadRatingsFile extends DomainError {}
+
+class UnknownOfficer extends DomainError {}
 
 class BadFileName extends DomainError {
   constructor() {

@@ -150,7 +150,8 @@ export async function recordBoardDecision(
   }
   // The meeting must come after the papers: on or after the day they went out, and (unless the
   // decision is an urgent virtual one) at least the papers' notice later.
-  const papersSent = task.createdAt.slice(0, 10);
+  // Since the case began waiting at this step (reminders re-send the papers but do not move it).
+  const papersSent = (record.waitingOn?.step === task.step ? record.waitingOn.since : task.createdAt).slice(0, 10);
   if (meeting.date < papersSent) {
     throw await refuse(new Conflict(`The meeting of ${meeting.date} was before this case came to the Board (${papersSent}); record the decision at a later meeting`));
   }

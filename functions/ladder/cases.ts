@@ -35,9 +35,17 @@ export async function startCaseExecution(deps: LadderDeps, record: Case, input: 
 
 export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { leadOfficer?: string; actor?: string; source?: string }): Promise<{ caseId: string; opened: boolean }> {
   const now = deps.clock.now();
-  const candidate = newCaseId(request.locationId, now);
-  const caseId = await deps.store.lockLocation(request.locationId, candidate);
-  const existing = await deps.store.getCase(caseId);
+  // A new id, unused even by a case that opened and closed earlier the same day.
+  let candidate = newCaseId(request.locationId, now);
+  for (let n = 2; (await deps.store.getCase(candidate))?.status === 'closed'; n += 1) candidate = `${newCaseId(request.locationId, now)}-${n}`;
+  let caseId = await deps.store.lockLocation(request.locationId, candidate);
+  let existing = await deps.store.getCase(caseId);
+  if (existing?.status === 'closed') {
+    // A lock left behind by a closed case (closing released it, or should have): take it over.
+    await deps.store.unlockLocation(request.locationId, caseId);
+    caseId = await deps.store.lockLocation(request.locationId, candidate);
+    existing = await deps.store.getCase(caseId);
+  }
   if (existing && existing.executions.length > 0) return { caseId, opened: false };
 
   const contract = await deps.store.contractForLocation(request.locationId);
@@ -139,10 +147,20 @@ export async function resumeStalledCases(deps: LadderDeps): Promise<string[]> {
       }
     }
     if (running) continue;
-    const next = await deps.store.updateCase(record.caseId, (value) => ({ ...value, generation: value.generation + 1 }), nowIso(deps));
-    const step = next.waitingOn?.step;
-    const executionArn = await startCaseExecution(deps, next, { stage: next.stage, ...(step && !step.endsWith(': Await Retry') ? { resumeAt: step } : {}) });
-    await deps.store.updateCase(record.caseId, (value) => ({ ...value, executions: [...value.executions, { executionArn, startedAt: nowIso(deps) }] }), nowIso(deps));
+    // The next generation follows from what was read: two resumes at once ask for the same
+    // execution (Step Functions starts it once) instead of starting two.
+    const generation = record.generation + 1;
+    const step = record.waitingOn?.step;
+    const executionArn = await startCaseExecution(deps, { ...record, generation }, { stage: record.stage, ...(step && !step.endsWith(': Await Retry') ? { resumeAt: step } : {}) });
+    await deps.store.updateCase(
+      record.caseId,
+      (value) => ({
+        ...value,
+        generation: Math.max(value.generation, generation),
+        executions: value.executions.some((item) => item.executionArn === executionArn) ? value.executions : [...value.executions, { executionArn, startedAt: nowIso(deps) }],
+      }),
+      nowIso(deps),
+    );
     await deps.store.appendAudit({ caseId: record.caseId, at: nowIso(deps), actor: 'runtime', action: 'resumed from its record', detail: { executionArn, step } });
     resumed.push(record.caseId);
   }

@@ -6,7 +6,7 @@
  */
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { PendingTask } from '../lib/model';
-import { Conflict } from '../lib/errors';
+import { Conflict, DomainError } from '../lib/errors';
 import { nowIso, type LadderDeps } from './context';
 import type { DecisionOutput } from './workflow';
 
@@ -20,6 +20,14 @@ export class TaskNotCompleted extends Conflict {
     super(message);
   }
 }
+
+/** The workflow could not be reached just now; the step is open again and the same link works. */
+export class WorkflowUnavailable extends DomainError {
+  override readonly status = 503;
+}
+
+/** Step Functions' answers that mean the task is over for good. Anything else may pass. */
+const FINAL_REFUSALS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 export async function completeTask(
   deps: LadderDeps,
@@ -37,19 +45,31 @@ export async function completeTask(
   if (!won) {
     throw new TaskNotCompleted('notPending', 'This step has already been answered or has moved on.');
   }
+  const reopen = () => deps.store.transitionTask(task.taskId, 'used', { status: 'pending', closedAt: undefined, closedBy: undefined, decision: undefined });
   const decision: DecisionOutput = { ...output, step: task.step, at };
-  await deps.store.appendAudit({
-    caseId: task.caseId,
-    at,
-    actor: output.by,
-    action: 'decision recorded',
-    detail: { step: task.step, decision: output.decision, note: output.note, details: output.details },
-    source,
-  });
+  try {
+    await deps.store.appendAudit({
+      caseId: task.caseId,
+      at,
+      actor: output.by,
+      action: 'decision recorded',
+      detail: { step: task.step, decision: output.decision, note: output.note, details: output.details },
+      source,
+    });
+  } catch (error) {
+    // Not even recorded: the step is open again, so nothing is lost.
+    await reopen();
+    throw error;
+  }
   try {
     await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: JSON.stringify(decision) }));
   } catch (error) {
     const name = (error as Error).name;
+    if (!FINAL_REFUSALS.has(name)) {
+      await reopen();
+      await deps.store.appendAudit({ caseId: task.caseId, at, actor: output.by, action: 'decision not delivered; the step is open again', detail: { step: task.step, error: name }, source });
+      throw new WorkflowUnavailable('The workflow could not be reached just now, so your decision was not applied. The link still works: try again in a minute.');
+    }
     const reason: CompletionFailure = name === 'TaskTimedOut' ? 'taskTimedOut' : 'taskGone';
     await deps.store.transitionTask(task.taskId, 'used', { status: 'failed', failure: `${name}: ${(error as Error).message}` });
     await deps.store.appendAudit({

@@ -133,8 +133,8 @@ export async function send(deps: LadderDeps, email: Email): Promise<string> {
       configurationSet: deps.config.mail.configurationSet,
     },
     { ...email, to: recipients },
+    outbox ? async (id) => void (await deps.store.putRaw(outbox, undefined, { messageId: id, at: deps.clock.now().toISOString() })) : undefined,
   );
-  if (outbox) await deps.store.putRaw(outbox, undefined, { messageId, at: deps.clock.now().toISOString() });
   return messageId;
 }
 

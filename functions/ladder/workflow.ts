@@ -688,7 +688,10 @@ export async function runWorkflowStep(deps: LadderDeps, event: WorkflowEvent): P
       return recordFailure(deps, event);
     default: {
       // A retried action (the second of its letters failed, say) must not send the first again.
-      const scoped: LadderDeps = { ...deps, sendScope: `${event.execution.id}|${event.execution.stateEnteredTime ?? ''}|${event.action}` };
+      // The scope is this action for the decision that led to it: a retry (Step Functions' own, or
+      // the administrator's after a failure) sends only what is still missing.
+      const trigger = event.state.decision?.at ?? event.execution.stateEnteredTime ?? '';
+      const scoped: LadderDeps = { ...deps, sendScope: `${event.execution.id}|${event.action}|${trigger}` };
       const context = await loadCase(scoped, event.state.caseId);
       return ACTIONS[event.action](scoped, context, event.state, event as ActionEvent);
     }

@@ -38,7 +38,8 @@ function isTransient(error: unknown): boolean {
   return TRANSIENT.has(candidate.name ?? '') || status >= 500 || status === 429 || candidate.name === 'TypeError';
 }
 
-export async function sendEmail(deps: MailerDeps, email: Email): Promise<string> {
+/** `afterSend` runs as soon as SES has accepted the message (e.g. to note it as sent). */
+export async function sendEmail(deps: MailerDeps, email: Email, afterSend?: (messageId: string) => Promise<void>): Promise<string> {
   const to = [...new Set(email.to)];
   const cc = [...new Set(email.cc ?? [])].filter((address) => !to.includes(address));
   const command = new SendEmailCommand({
@@ -52,22 +53,25 @@ export async function sendEmail(deps: MailerDeps, email: Email): Promise<string>
   });
   // The SDK already retries throttling with backoff (three attempts); the state machine's Retry
   // then tries the whole step again over minutes. So one send here, and a named error if it fails.
+  let messageId: string;
   try {
     const { MessageId } = await deps.ses.send(command);
-    const messageId = MessageId ?? 'unknown';
-    await deps.store.recordEmail({
-      caseId: email.caseId,
-      messageId,
-      kind: email.kind,
-      at: deps.clock.now().toISOString(),
-      to,
-      cc,
-      subject: email.subject,
-    });
-    return messageId;
+    messageId = MessageId ?? 'unknown';
   } catch (error) {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const message = `Email "${email.subject}" to ${to.join(', ')} was not sent (${reason})`;
     throw isTransient(error) ? new EmailSendFailed(message) : new EmailRejected(message);
   }
+  // Sent: from here a failure is the store's, never "not sent" (which would send it again).
+  await afterSend?.(messageId);
+  await deps.store.recordEmail({
+    caseId: email.caseId,
+    messageId,
+    kind: email.kind,
+    at: deps.clock.now().toISOString(),
+    to,
+    cc,
+    subject: email.subject,
+  });
+  return messageId;
 }

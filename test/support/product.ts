@@ -156,7 +156,7 @@ export class Product {
     options: { attendees?: string[]; virtual?: boolean } = {},
   ): Promise<Response> {
     let view = await this.caseFor(locationId);
-    const papers = view.tasks.find((task) => task.taskId === view.case.pendingTaskId)?.createdAt;
+    const papers = view.case.waitingOn?.since;
     if (!options.virtual && papers) {
       const meetingDay = new Date(`${papers.slice(0, 10)}T10:00:00Z`).getTime() + 7 * 86_400_000;
       if (this.runtime.clock.now().getTime() < meetingDay) {
