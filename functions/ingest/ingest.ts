@@ -55,6 +55,7 @@ import {
   type Rejection,
   type RowResult,
 } from './rows';
+import { createHash } from 'node:crypto';
 import { batchGet, batchPut, keyString, queryGsi1, type Item, type RetryOptions } from './store';
 
 export interface IngestProgress {
@@ -251,6 +252,15 @@ export function mergeRatings(stored: Partial<RatingState> | undefined, records: 
 
 function emptyAddress(): Address {
   return { street: '', line2: '', city: '', postcode: '' };
+}
+
+/**
+ * A location's rows, fingerprinted: the same rows again, in any order and on any line, build the
+ * same item (merging is order-independent for ratings; rows of one location agree on its details).
+ */
+export function inputDigest(records: readonly LocationRatingRecord[]): string {
+  const rows = records.map(({ line: _line, ...content }) => canonicalJson(content)).sort();
+  return createHash('sha256').update(rows.join('\n')).digest('base64url');
 }
 
 /** The stored location item after applying `records` (all for one location). */
@@ -478,9 +488,26 @@ class Ingestion {
     if (this.failure) throw this.failure;
   }
 
-  private async applyLocations(groups: Group<LocationRatingRecord>[], claimedProviders: string[]): Promise<void> {
+  private async applyLocations(allGroups: Group<LocationRatingRecord>[], claimedProviders: string[]): Promise<void> {
     const { doc, tableName, clock, config } = this.deps;
     const now = clock.now().toISOString();
+    const providerNames = new Map<string, string>();
+    for (const group of allGroups) for (const record of group.records) if (record.providerName) providerNames.set(record.providerId, record.providerName);
+    // First a light read: a location given exactly the rows it was last built from (its input
+    // digest), and owing no escalation, is unchanged without reading its history and services.
+    const digests = new Map(allGroups.map((group) => [group.id, inputDigest(group.records)]));
+    const light = await batchGet(doc, tableName, allGroups.map((group) => keys.location(group.id)), this.deps.retry, ['inputDigest', 'escalationDue', 'providerId', 'ratings']);
+    const groups: Group<LocationRatingRecord>[] = [];
+    for (const group of allGroups) {
+      const seen = light.get(keyString(keys.location(group.id)));
+      if (seen && seen.inputDigest === digests.get(group.id) && !seen.escalationDue) {
+        this.summary.locationsSeen += 1;
+        const ratings = (seen.ratings ?? {}) as Record<string, RatingEntry>;
+        this.noteBelowGood(group.id, seen.providerId as string, locationBelowGood(ratings), seen.providerId as string);
+      } else {
+        groups.push(group);
+      }
+    }
     const stored = await batchGet(
       doc,
       tableName,
@@ -489,10 +516,10 @@ class Ingestion {
     );
     const writes: Item[] = [];
     const owed: Item[] = [];
-    const providerNames = new Map<string, string>();
     for (const group of groups) {
       const previous = stored.get(keyString(keys.location(group.id)));
       const item = mergeLocation(previous, group.records, now);
+      item.inputDigest = digests.get(group.id);
       const ratings = item.ratings as Record<string, RatingEntry>;
       const location = { locationId: group.id, providerId: item.providerId as string };
       const due = mergeEscalationDue(
@@ -502,13 +529,14 @@ class Ingestion {
       if (due) item.escalationDue = due;
       else delete item.escalationDue;
       this.summary.locationsSeen += 1;
-      if (!sameItem(previous, item)) {
+      // Only a real change is written (a new digest alone is not: a location whose rows come in
+      // several pieces would otherwise be rewritten by each piece on every run).
+      if (!sameItem(previous, { ...item, inputDigest: previous?.inputDigest })) {
         writes.push(item);
         this.summary.locationsChanged += 1;
       }
       if (due) owed.push(item);
       this.noteBelowGood(group.id, item.providerId as string, locationBelowGood(ratings), previous?.providerId as string | undefined);
-      for (const record of group.records) if (record.providerName) providerNames.set(record.providerId, record.providerName);
     }
     for (const providerId of claimedProviders) {
       const previous = stored.get(keyString(keys.provider(providerId)));

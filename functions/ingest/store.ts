@@ -40,7 +40,13 @@ export async function batchGet(
   tableName: string,
   keys: Key[],
   options: RetryOptions = {},
+  /** Only these attributes (pk and sk are always included). */
+  attributes?: readonly string[],
 ): Promise<Map<string, Item>> {
+  const names = attributes ? ['pk', 'sk', ...attributes.filter((name) => name !== 'pk' && name !== 'sk')] : undefined;
+  const projection = names
+    ? { ProjectionExpression: names.map((_, index) => `#a${index}`).join(', '), ExpressionAttributeNames: Object.fromEntries(names.map((name, index) => [`#a${index}`, name])) }
+    : {};
   const found = new Map<string, Item>();
   const unique = [...new Map(keys.map((key) => [keyString(key), { pk: key.pk, sk: key.sk }])).values()];
   const maxAttempts = options.maxAttempts ?? 8;
@@ -49,7 +55,7 @@ export async function batchGet(
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt >= maxAttempts) throw new UnprocessedAfterRetries('BatchGetItem', pending.length, attempt);
       if (attempt > 0) await (options.sleep ?? defaultSleep)(backoff(attempt, options));
-      const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
+      const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true, ...projection } } }));
       for (const item of out.Responses?.[tableName] ?? []) found.set(keyString(item as Item), item as Item);
       pending = (out.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
     }
