@@ -80,15 +80,15 @@ export class WorkflowReference extends Construct {
     this.stateMachine.grant(grantee, ...actions);
   }
 
-  /** DescribeExecution and StopExecution on this state machine's executions. */
+  /** DescribeExecution on this state machine's executions (resuming a case checks its execution). */
   public grantExecutionControl(grantee: iam.IGrantable): void {
-    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution', 'states:StopExecution');
+    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution');
     const principal = grantee.grantPrincipal;
     if (Construct.isConstruct(principal)) {
       acknowledgeWildcards(
         principal,
         [this.executionsArn],
-        'DescribeExecution/StopExecution on executions of the escalation state machine only; an execution ARN ' +
+        'DescribeExecution on executions of the escalation state machine only; an execution ARN ' +
           'ends with the execution name, which is per case and not known in advance.',
       );
     }

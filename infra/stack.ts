@@ -136,7 +136,7 @@ export class EscalationStack extends Stack {
       .bindTable(this.table)
       .bindSecret(this.linkSigningKey, 'SIGNING_KEY_SECRET_ARN');
     this.mail.bind(this.httpApiFunction);
-    workflowRef.grantTaskResponse(this.httpApiFunction);
+    workflowRef.grantTaskResponse(this.httpApiFunction, ['states:SendTaskSuccess']); // decisions from links and the Board
     workflowRef.grantStartExecution(this.httpApiFunction);
     workflowRef.grantExecutionControl(this.httpApiFunction);
 

@@ -228,7 +228,9 @@ export class CqcClient {
     let totalPages = Infinity;
     while (next && pages < totalPages) {
       const body = await this.get(next);
-      if (body === undefined) return;
+      // A missing page is not "no more changes": stopping here would let the caller move its
+      // window past changes it never saw. Only single-item lookups treat 404 as "gone".
+      if (body === undefined) throw new CqcApiError(`CQC API: page ${next} was not found (404)`, 404, this.url(next));
       const page = pageSchema.parse(body);
       pages += 1;
       this.stats.pages += 1;

@@ -89,6 +89,17 @@ describe('CQC API client', () => {
     await client().getLocation('1-R');
   });
 
+  it('fails on a missing page of a list instead of taking it for the end (the changes window must not move on)', async () => {
+    cqc.inject(/\/changes\/location/, { status: 404 });
+    const c = client();
+    const ids: string[] = [];
+    await expect(
+      (async () => {
+        for await (const id of c.changes('location', { since: '2026-01-01T00:00:00Z', until: '2026-01-02T00:00:00Z' })) ids.push(id as string);
+      })(),
+    ).rejects.toThrow(/was not found \(404\)/);
+  });
+
   it('gives undefined for a 404 and counts it', async () => {
     const c = client();
     expect(await c.getLocation('1-gone')).toBeUndefined();
