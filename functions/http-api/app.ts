@@ -38,7 +38,7 @@ export interface HttpResponse {
 }
 
 export interface IngestUpload {
-  (deps: LadderDeps, port: EscalationPort, upload: { fileName: string; body: Buffer; onProgress?: (progress: IngestProgress) => void }): Promise<unknown>;
+  (deps: LadderDeps, port: EscalationPort, upload: { fileName: string; body: Buffer; runId?: string; onProgress?: (progress: IngestProgress) => void }): Promise<unknown>;
 }
 
 export interface PageRenderer {
@@ -50,6 +50,8 @@ export interface HttpDeps extends LadderDeps {
   authenticate(request: HttpRequest): string | undefined;
   pages?: PageRenderer;
   ingestUpload?: IngestUpload;
+  /** The largest file the upload takes here, and where bigger ones go. @default 50 MB, no hint */
+  uploadLimit?: { bytes: number; hint: string };
 }
 
 const SECURITY_HEADERS = {

@@ -62,4 +62,6 @@ export const handler = createHttpHandler(async (event) => ({
   authenticate: () => jwtSubject(event),
   pages: renderPage,
   ingestUpload: uploadToBucket(),
+  // API Gateway hands Lambda at most 6 MB, base64 makes a file a third larger.
+  uploadLimit: { bytes: 4_000_000, hint: "Larger files, such as CQC's national ODS, go straight into the ratings bucket under uploads/" },
 }));

@@ -47,11 +47,21 @@ export async function runImport(deps: ImportDeps, event: ImportEvent): Promise<u
     const folder = await mkdtemp(join(tmpdir(), 'ratings-'));
     try {
       const object = await deps.s3.send(new GetObjectCommand({ Bucket: event.bucket, Key: key, VersionId: event.versionId }));
-      const file = join(folder, basename(key));
-      await pipeline(object.Body as Readable, createWriteStream(file));
-      const sheet = sheetFromName(basename(key));
-      const rows = await openRatingsFile(file, sheet);
-      return await ingestRatings({ ...common, rows, sheet, source: `s3://${event.bucket}/${key}` });
+      const runId = object.Metadata?.['run-id'];
+      const report = (update: Record<string, unknown>) => (runId ? reportRun(ladder, runId, update) : Promise.resolve());
+      await report({ status: 'running' });
+      try {
+        const file = join(folder, basename(key));
+        await pipeline(object.Body as Readable, createWriteStream(file));
+        const sheet = sheetFromName(basename(key));
+        const rows = await openRatingsFile(file, sheet);
+        const summary = await ingestRatings({ ...common, rows, sheet, source: `s3://${event.bucket}/${key}` });
+        await report({ status: 'done', summary, progress: summary, finishedAt: ladder.clock.now().toISOString() });
+        return summary;
+      } catch (error) {
+        await report({ status: 'failed', error: (error as Error).message, finishedAt: ladder.clock.now().toISOString() });
+        throw error;
+      }
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
@@ -67,6 +77,14 @@ export async function runImport(deps: ImportDeps, event: ImportEvent): Promise<u
     await ladder.store.putRaw(CURSOR, undefined, { until, at: ladder.clock.now().toISOString() });
   }
   return summary;
+}
+
+/** The Ratings page's record of an upload (made when the file was uploaded): bring it up to date. */
+async function reportRun(ladder: LadderDeps, runId: string, update: Record<string, unknown>): Promise<void> {
+  if (!/^[\w-]{1,60}$/.test(runId)) return;
+  const run = await ladder.store.getRaw(keys.ingestRun(runId));
+  if (!run) return;
+  await ladder.store.putRaw(keys.ingestRun(runId), { gsi1pk: 'INGESTS', gsi1sk: `${String(run.startedAt)}#${runId}` }, { ...run, ...update });
 }
 
 export function createImportHandler(deps: () => Promise<ImportDeps>) {

@@ -24,6 +24,7 @@ import { layout } from './layout';
 export const RATINGS_FORM = 'ratings-upload';
 /** How long the upload's response waits for a small file to finish before showing progress. */
 const WAIT_FOR_SMALL_FILES_MS = 1_500;
+const DEFAULT_UPLOAD_LIMIT = 50_000_000;
 
 const countsSchema = z.object({
   rowsRead: z.number().default(0),
@@ -124,7 +125,7 @@ export async function startRun(deps: HttpDeps, user: string, upload: { fileName:
   };
   const finished = (async () => {
     try {
-      const result = await ingest(deps, escalationPort(deps), { ...upload, onProgress });
+      const result = await ingest(deps, escalationPort(deps), { ...upload, runId: run.runId, onProgress });
       if (typeof result === 'object' && result !== null && 'rowsRead' in result) {
         const summary = summarySchema.parse(result);
         run = { ...run, status: 'done', summary, progress: countsSchema.parse(summary), finishedAt: deps.clock.now().toISOString() };
@@ -199,7 +200,7 @@ export async function ratingsPage(deps: HttpDeps, request: HttpRequest, user: st
 ${available
   ? html`<form method="post" action="/ratings" enctype="multipart/form-data" novalidate>
 ${csrfField(pageFormToken(deps.signingKey, request, user, RATINGS_FORM))}
-<div class="govuk-form-group${hasError(problems, 'ratingsFile') ? ' govuk-form-group--error' : ''}"><label class="govuk-label govuk-label--s" for="ratingsFile">Ratings file</label><div id="ratingsFile-hint" class="govuk-hint">CSV or ODS, up to 50 MB</div>${fieldError(problems, 'ratingsFile')}<input class="govuk-file-upload${hasError(problems, 'ratingsFile') ? ' govuk-file-upload--error' : ''}" id="ratingsFile" name="ratingsFile" type="file" accept=".csv,.ods,text/csv,application/vnd.oasis.opendocument.spreadsheet" aria-describedby="ratingsFile-hint"></div>
+<div class="govuk-form-group${hasError(problems, 'ratingsFile') ? ' govuk-form-group--error' : ''}"><label class="govuk-label govuk-label--s" for="ratingsFile">Ratings file</label><div id="ratingsFile-hint" class="govuk-hint">CSV or ODS, up to ${Math.round((deps.uploadLimit?.bytes ?? DEFAULT_UPLOAD_LIMIT) / 1_000_000)} MB${deps.uploadLimit?.hint ? html`. ${deps.uploadLimit.hint}` : ''}</div>${fieldError(problems, 'ratingsFile')}<input class="govuk-file-upload${hasError(problems, 'ratingsFile') ? ' govuk-file-upload--error' : ''}" id="ratingsFile" name="ratingsFile" type="file" accept=".csv,.ods,text/csv,application/vnd.oasis.opendocument.spreadsheet" aria-describedby="ratingsFile-hint"></div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Upload and read the file</button>
 </form>`
   : html`<div class="govuk-inset-text">Uploading through this page is not available on this deployment: put the file in the ratings intake bucket instead.</div>`}
@@ -229,6 +230,8 @@ export async function postRatings(deps: HttpDeps, request: HttpRequest, user: st
       if (file && file.body.length > 0) upload = { fileName: cleanFileName(file.fileName), body: file.body };
     } catch (error) {
       if (!(error instanceof BadMultipart)) throw error;
+      // Cut short on the way: nothing was read, so nothing changes; say so plainly.
+      return htmlResponse(400, await ratingsPage(deps, request, user, [{ field: 'ratingsFile', message: 'The upload arrived incomplete: choose the file and upload it again' }]));
     }
   } else {
     token = request.headers['x-csrf-token'];
@@ -236,6 +239,10 @@ export async function postRatings(deps: HttpDeps, request: HttpRequest, user: st
   }
   const refusal = checkPageForm(deps.signingKey, request, user, RATINGS_FORM, token);
   if (refusal) return formRefused();
+  const limit = deps.uploadLimit?.bytes ?? DEFAULT_UPLOAD_LIMIT;
+  if (upload && upload.body.length > limit) {
+    return htmlResponse(400, await ratingsPage(deps, request, user, [{ field: 'ratingsFile', message: `The file is larger than ${Math.round(limit / 1_000_000)} MB${deps.uploadLimit?.hint ? `. ${deps.uploadLimit.hint}` : ''}` }]));
+  }
   if (!upload) {
     return htmlResponse(400, await ratingsPage(deps, request, user, [{ field: 'ratingsFile', message: 'Choose a ratings file to upload' }]));
   }

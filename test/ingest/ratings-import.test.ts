@@ -13,6 +13,7 @@ import { Product, MEADOWBANK } from '../support/product';
 import { startFakeCqc, type FakeCqc } from '../support/fake-cqc';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/endpoints';
 import type { Context } from 'aws-lambda';
+import { keys } from '../../functions/lib/table';
 
 /** Path-style S3 GetObject on loopback: GET /<bucket>/<key> answers the object's bytes. */
 async function startS3(objects: Map<string, Buffer>): Promise<{ endpoint: string; requests: string[]; close(): Promise<void> }> {
@@ -26,7 +27,7 @@ async function startS3(objects: Map<string, Buffer>): Promise<{ endpoint: string
       res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/csv', 'content-length': String(body.length), etag: '"demo"', 'last-modified': new Date().toUTCString() });
+    res.writeHead(200, { 'content-type': 'text/csv', 'content-length': String(body.length), etag: '"demo"', 'last-modified': new Date().toUTCString(), 'x-amz-meta-run-id': 'run-from-page' });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -64,11 +65,18 @@ describe('the ratings-import function', () => {
   });
 
   it('ingests a file dropped in the bucket (URL-encoded key) and opens the case', async () => {
+    // Uploaded through the Ratings page: the page's run record is brought up to date.
+    const startedAt = product.runtime.clock.now().toISOString();
+    await product.runtime.deps.store.putRaw(keys.ingestRun('run-from-page'), { gsi1pk: 'INGESTS', gsi1sk: `${startedAt}#run-from-page` }, {
+      runId: 'run-from-page', fileName: 'Latest ratings Locations.csv', bytes: 1, startedAt, by: 'local-admin', status: 'accepted',
+    });
     const summary = (await handler({ source: 'ratings-file', bucket: 'ratings-bucket', key: 'uploads/Latest+ratings+Locations.csv' }, context)) as { rowsRead: number; casesOpened: number };
     await product.runtime.idle();
     expect(summary).toMatchObject({ rowsRead: 6, casesOpened: 1 });
     expect(s3.requests[0]).toMatch(/^GET \/ratings-bucket\/uploads\/Latest%20ratings%20Locations\.csv/);
     expect((await product.caseFor(MEADOWBANK)).case.stage).toBe('informal');
+    const run = await product.runtime.deps.store.getRaw(keys.ingestRun('run-from-page'));
+    expect(run).toMatchObject({ status: 'done', summary: { rowsRead: 6, casesOpened: 1 } });
   });
 
   it('pulls the changes feed since the last run and carries the cursor forward', async () => {
