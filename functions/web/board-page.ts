@@ -14,7 +14,7 @@ import type { PendingTask } from '../lib/model';
 import { getMeeting, listMeetings, recordBoardDecision, recordMeeting, scheduleMeeting, type Meeting } from '../ladder/board';
 import { htmlResponse, type HttpDeps, type HttpRequest, type HttpResponse } from '../http-api/app';
 import { addDays } from '../lib/clock';
-import { listCaseSummaries, loadLocations, loadProviders, type CaseSummary } from './data';
+import { listCaseSummaries, loadLocations, loadProviders, type CaseSummary, loadTasks } from './data';
 import { csrfField, dateInput, errorSummary, fieldError, hasError, readDate, successBanner, type Problem } from './components';
 import { FormFields, pageFormToken } from './forms';
 import { STAGE_LABELS, decisionLabel, longDate, pathSegment, plural, shortDate, stageTag } from './format';
@@ -27,7 +27,7 @@ export const FORM_PURPOSE = { schedule: 'board-schedule', record: 'board-record'
 
 interface WaitingCase {
   record: CaseSummary;
-  task: PendingTask | undefined;
+  task: Omit<PendingTask, 'taskToken'> | undefined;
   locationName: string;
   providerName: string;
   decisions: string[];
@@ -38,11 +38,11 @@ async function waitingCases(deps: HttpDeps): Promise<WaitingCase[]> {
   const [locations, providers, tasks] = await Promise.all([
     loadLocations(deps.store, cases.map((record) => record.locationId)),
     loadProviders(deps.store, cases.map((record) => record.providerId)),
-    Promise.all(cases.map((record) => (record.pendingTaskId ? deps.store.getTask(record.pendingTaskId) : Promise.resolve(undefined)))),
+    loadTasks(deps.store, cases.flatMap((record) => (record.pendingTaskId ? [record.pendingTaskId] : []))),
   ]);
   return cases
-    .map((record, index) => {
-      const task = tasks[index];
+    .map((record) => {
+      const task = record.pendingTaskId ? tasks.get(record.pendingTaskId) : undefined;
       const open = task && task.status === 'pending' && (task.assignee === 'board' || task.assignee === 'inspection') ? task : undefined;
       return {
         record,

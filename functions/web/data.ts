@@ -8,7 +8,7 @@
 import { BatchGetCommand, QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { keys, TABLE_KEYS } from '../lib/table';
-import { addressSchema, caseSchema, contractSchema, locationSchema, providerSchema } from '../lib/model';
+import { addressSchema, caseSchema, contractSchema, locationSchema, pendingTaskSchema, providerSchema, type PendingTask } from '../lib/model';
 import type { Store } from '../lib/store';
 
 /** `#a0, #a1, ...` for a list of attributes, so reserved words (status, name) need no thought. */
@@ -73,6 +73,20 @@ async function batchRead(store: Store, keyList: Array<{ pk: string; sk: string }
     }
   }
   return items;
+}
+
+/** Pending tasks by id, in one batched read (never the token: pages have no use for it). */
+export async function loadTasks(store: Store, taskIds: Iterable<string>): Promise<Map<string, Omit<PendingTask, 'taskToken'>>> {
+  const ids = [...new Set(taskIds)];
+  const schema = pendingTaskSchema.omit({ taskToken: true });
+  const fields = Object.keys(schema.shape);
+  const items = ids.length ? await batchRead(store, ids.map((id) => keys.task(id)), fields) : [];
+  const tasks = new Map<string, Omit<PendingTask, 'taskToken'>>();
+  for (const item of items) {
+    const parsed = schema.safeParse(item);
+    if (parsed.success) tasks.set(parsed.data.taskId, parsed.data);
+  }
+  return tasks;
 }
 
 // ---- cases -------------------------------------------------------------------------------------
