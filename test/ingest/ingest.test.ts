@@ -25,9 +25,9 @@ import {
   testConfig,
   type TestDb,
 } from './helpers';
-import { sharedFile } from '../support/shared';
+import { fixtureFile } from '../support/fixtures';
 
-const PROVIDERS_FILE = sharedFile('data/cqc/Latest_ratings_2_2021_Prov.csv');
+const PROVIDERS_FILE = fixtureFile('cqc/Latest_ratings_2_2021_Prov.csv');
 const dir = mkdtempSync(join(tmpdir(), 'ingest-'));
 let db: TestDb;
 

@@ -14,7 +14,7 @@ import { readCsvFile } from '../../functions/ingest/csv';
 import { detectFormat } from '../../functions/ingest/files';
 import { canonicalDomain, canonicalRating, parseLocationRow, parseRatingDate } from '../../functions/ingest/rows';
 import { locationRow } from './helpers';
-import { sharedFile } from '../support/shared';
+import { fixtureFile } from '../support/fixtures';
 
 const dir = mkdtempSync(join(tmpdir(), 'ingest-parse-'));
 
@@ -139,7 +139,7 @@ describe('CSV reader', () => {
   });
 
   it('reads the real Providers file: BOM stripped, CRLF, 8,054 lines, last line without terminator', async () => {
-    const rows = await collect(readCsvFile(sharedFile('data/cqc/Latest_ratings_2_2021_Prov.csv')));
+    const rows = await collect(readCsvFile(fixtureFile('cqc/Latest_ratings_2_2021_Prov.csv')));
     expect(rows).toHaveLength(8054);
     expect(rows[0]?.cells[0]).toBe('ProviderID');
     expect(rows[0]?.cells).toHaveLength(19);
