@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { keys } from '../lib/table';
-import { calendarDate, today } from '../lib/dates';
-import { addDays } from '../lib/clock';
+import { calendarDate } from '../lib/dates';
+import { addDays, isoDate } from '../lib/clock';
 import { assessQuorum, NotQuorate } from '../lib/quorum';
 import { BadInput, Conflict, NotFound } from '../lib/errors';
 import { nowIso, type LadderDeps } from './context';
@@ -82,7 +82,7 @@ export async function getMeeting(deps: LadderDeps, meetingId: string): Promise<M
 }
 
 export async function scheduleMeeting(deps: LadderDeps, input: z.infer<typeof scheduleMeetingSchema>): Promise<Meeting> {
-  if (input.date < today(deps.clock.now())) throw new BadInput(`A meeting cannot be scheduled in the past (${input.date})`);
+  if (input.date < isoDate(deps.clock.now())) throw new BadInput(`A meeting cannot be scheduled in the past (${input.date})`);
   const meeting: Meeting = meetingSchema.parse({ meetingId: `M-${input.date}-${randomBytes(3).toString('hex')}`, date: input.date, status: 'scheduled' });
   await saveMeeting(deps, meeting);
   return meeting;
@@ -90,7 +90,7 @@ export async function scheduleMeeting(deps: LadderDeps, input: z.infer<typeof sc
 
 /** Records who attended; quorum decides whether the record is minutes or only notes. */
 export async function recordMeeting(deps: LadderDeps, input: z.infer<typeof recordMeetingSchema>, by: string): Promise<Meeting> {
-  if (input.date > today(deps.clock.now())) throw new BadInput(`A meeting on ${input.date} has not happened yet: record it on the day or after`);
+  if (input.date > isoDate(deps.clock.now())) throw new BadInput(`A meeting on ${input.date} has not happened yet: record it on the day or after`);
   const assessment = assessQuorum(deps.config.board.members, input.attendees);
   if (assessment.unknownAttendees.length) {
     throw new BadInput(`Not Board members: ${assessment.unknownAttendees.join(', ')}`);
@@ -155,7 +155,7 @@ export async function recordBoardDecision(
   if (meeting.date < papersSent) {
     throw await refuse(new Conflict(`The meeting of ${meeting.date} was before this case came to the Board (${papersSent}); record the decision at a later meeting`));
   }
-  const earliest = addDays(new Date(`${papersSent}T00:00:00Z`), deps.config.board.papersDaysBefore).toISOString().slice(0, 10);
+  const earliest = isoDate(addDays(new Date(`${papersSent}T00:00:00Z`), deps.config.board.papersDaysBefore));
   if (!meeting.virtual && meeting.date < earliest) {
     throw await refuse(
       new Conflict(

@@ -4,6 +4,7 @@
  * exactly what happened: used, expired, tampered, for someone else, superseded, timed out.
  */
 import { z } from 'zod';
+import { isoDate } from '../lib/clock';
 import { formToken, verifyFormToken, verifyLink, parseLinkPath } from '../lib/links';
 import type { PendingTask } from '../lib/model';
 import { loadCase, nowIso, type CaseContext, type LadderDeps } from './context';
@@ -197,7 +198,7 @@ export async function actOnLink(deps: LadderDeps, pathAndQuery: string, form: Li
     await refusedOnTask(deps, check, 'badForm', source);
     return { ok: false, refusal: 'badForm', task: check.task };
   }
-  const details = detailsFrom(form, check.form, deps.clock.now().toISOString().slice(0, 10));
+  const details = detailsFrom(form, check.form, isoDate(deps.clock.now()));
   if (!details.ok) return { ok: false, refusal: 'badDetails', view: check, errors: details.errors };
   try {
     await completeTask(deps, check.task, { decision: check.decision, by: check.officer, note: form.note.trim(), details: details.details }, source);

@@ -13,8 +13,3 @@ export function isRealDate(text: string): boolean {
 export const calendarDate = z.string().refine(isRealDate, 'a real date, as YYYY-MM-DD');
 
 export const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, as HH:MM (24-hour)');
-
-/** Today's date (UTC) on the given clock's time. */
-export function today(now: Date): string {
-  return now.toISOString().slice(0, 10);
-}

@@ -13,7 +13,7 @@ import { DomainError, NotFound } from '../lib/errors';
 import type { PendingTask } from '../lib/model';
 import { getMeeting, listMeetings, recordBoardDecision, recordMeeting, scheduleMeeting, type Meeting } from '../ladder/board';
 import { htmlResponse, type HttpDeps, type HttpRequest, type HttpResponse } from '../http-api/app';
-import { addDays } from '../lib/clock';
+import { addDays, isoDate } from '../lib/clock';
 import { listCaseSummaries, loadLocations, loadProviders, type CaseSummary, loadTasks } from './data';
 import { csrfField, dateInput, errorSummary, fieldError, hasError, readDate, successBanner, type Problem } from './components';
 import { FormFields, pageFormToken } from './forms';
@@ -103,7 +103,7 @@ export interface BoardPageState {
 
 export async function boardPage(deps: HttpDeps, request: HttpRequest, user: string, state: BoardPageState = {}): Promise<string> {
   const now = deps.clock.now();
-  const today = now.toISOString().slice(0, 10);
+  const today = isoDate(now);
   const [meetings, waiting] = await Promise.all([listMeetings(deps), waitingCases(deps)]);
   const members = deps.config.board.members;
   const scheduled = meetings.filter((meeting) => meeting.status === 'scheduled');

@@ -6,6 +6,7 @@
  *
  * `/board/*` and `/admin/*` are the JSON API, so the Board's forms post to `/board-meetings/...`.
  */
+import { isoDate } from '../lib/clock';
 import { html } from '../lib/html';
 import { htmlResponse, type HttpDeps, type HttpRequest, type HttpResponse } from '../http-api/app';
 import { boardPage, FORM_PURPOSE, meetingPage, postDecision, postRecordMeeting, postSchedule } from './board-page';
@@ -84,7 +85,7 @@ export async function renderPage(deps: HttpDeps, request: HttpRequest, user: str
   if (providerMatch) return htmlResponse(200, await providerPage(deps, providerMatch[1]!));
   if (path === '/memo') return htmlResponse(200, await memoPage(deps));
   if (path === '/memo.csv') {
-    const day = deps.clock.now().toISOString().slice(0, 10);
+    const day = isoDate(deps.clock.now());
     return {
       statusCode: 200,
       headers: {
