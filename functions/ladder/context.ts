@@ -10,6 +10,7 @@ import type { Case, Contract, Location, Provider } from '../lib/model';
 import type { Store } from '../lib/store';
 import { sendEmail, type Email } from '../lib/mailer';
 import { NotFound } from '../lib/errors';
+import { longDate } from '../lib/dates';
 import { createHash } from 'node:crypto';
 import { keys } from '../lib/table';
 import type { CaseFacts, Contact } from './letters';
@@ -38,11 +39,7 @@ export interface CaseContext {
   facts: CaseFacts;
 }
 
-const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-
-export function longDate(value: Date | string): string {
-  return LONG_DATE.format(typeof value === 'string' ? new Date(value) : value);
-}
+export { longDate };
 
 export function ratingSummary(location: Location | undefined): string {
   if (!location) return 'no CQC rating on record';

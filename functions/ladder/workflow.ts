@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { addCalendarMonths, addDays, addWorkingDays, isoDate, secondsUntil } from '../lib/clock';
-import { improvementActionSchema, qimSchema, COMMISSIONING_POSITIONS, STAGES, type Case, type MemoRag, type Stage } from '../lib/model';
+import { improvementActionSchema, qimSchema, COMMISSIONING_POSITIONS, POSITION_LABELS, STAGES, type Case, type MemoRag, type Stage } from '../lib/model';
 import { signLink } from '../lib/links';
 import { calendarDate, clockTime } from '../lib/dates';
 import { BadInput } from '../lib/errors';
@@ -317,17 +317,11 @@ async function offerSafeguarding(
   await send(deps, { caseId: context.record.caseId, kind: 'safeguardingOption', to: [context.officer.email], ...letter });
 }
 
-const POSITION_WORDS: Record<NonNullable<Case['commissioningPosition']>, string> = {
-  suspendNewPlacements: 'new placements suspended (memo RED)',
-  placeWithRestrictions: 'placing with restrictions (memo AMBER)',
-  noFurtherAction: 'no restriction on placements',
-};
-
 function boardHistory(record: Case): string[] {
   return [
     `Case opened ${longDate(record.openedAt)}: ${record.trigger}`,
     `Quality Improvement Meetings held: ${record.qimCount}`,
-    ...(record.commissioningPosition ? [`Commissioning position: ${POSITION_WORDS[record.commissioningPosition]}`] : []),
+    ...(record.commissioningPosition ? [`Commissioning position: ${POSITION_LABELS[record.commissioningPosition].toLowerCase()}`] : []),
     ...(record.finalWarningIssuedAt ? [`Final warning issued ${longDate(record.finalWarningIssuedAt)}`] : []),
     ...(record.deadlines.finalWarning ? [`Final warning deadline ${longDate(record.deadlines.finalWarning)}`] : []),
     ...(record.lastInspection ? [`Latest inspection: ${record.lastInspection.belowGood ? 'below Good' : 'Good or better'} (${longDate(record.lastInspection.at)})`] : []),

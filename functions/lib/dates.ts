@@ -12,4 +12,13 @@ export function isRealDate(text: string): boolean {
 
 export const calendarDate = z.string().refine(isRealDate, 'a real date, as YYYY-MM-DD');
 
+const LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** "25 November 2026", as letters and pages write dates; '' for a missing or invalid one. */
+export function longDate(value: string | Date | undefined): string {
+  if (value === undefined) return '';
+  const date = typeof value === 'string' ? new Date(value) : value;
+  return Number.isNaN(date.getTime()) ? '' : LONG_DATE.format(date);
+}
+
 export const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, as HH:MM (24-hour)');

@@ -125,6 +125,12 @@ export type Stage = (typeof STAGES)[number];
 /** The commissioning position decided at a QIM, and the memo section it puts the provider in. */
 export const COMMISSIONING_POSITIONS = ['suspendNewPlacements', 'placeWithRestrictions', 'noFurtherAction'] as const;
 export type CommissioningPosition = (typeof COMMISSIONING_POSITIONS)[number];
+/** Each position in words, with the memo section it puts the provider in (pages and Board papers). */
+export const POSITION_LABELS: Record<CommissioningPosition, string> = {
+  suspendNewPlacements: 'New placements suspended (memo RED)',
+  placeWithRestrictions: 'Placing with restrictions (memo AMBER)',
+  noFurtherAction: 'No restriction on placements',
+};
 export const MEMO_RAG = ['RED', 'AMBER', 'GREEN'] as const;
 export type MemoRag = (typeof MEMO_RAG)[number];
 

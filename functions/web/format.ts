@@ -4,8 +4,9 @@
  */
 import { html, type SafeHtml } from '../lib/html';
 import type { AppConfig } from '../lib/config';
-import type { Case, CommissioningPosition, MemoRag, Stage } from '../lib/model';
+import { POSITION_LABELS, type Case, type MemoRag, type Stage } from '../lib/model';
 import { DECISION_LABELS } from '../ladder/workflow';
+import { longDate } from '../lib/dates';
 
 export const STAGE_LABELS: Record<Stage, string> = {
   informal: 'Informal stage',
@@ -21,11 +22,7 @@ export const STAGE_LABELS: Record<Stage, string> = {
   closed: 'Closed',
 };
 
-export const POSITION_LABELS: Record<CommissioningPosition, string> = {
-  suspendNewPlacements: 'New placements suspended (memo RED)',
-  placeWithRestrictions: 'Placing with restrictions (memo AMBER)',
-  noFurtherAction: 'No restriction on placements',
-};
+export { POSITION_LABELS };
 
 export const RAG_HEADINGS: Record<MemoRag, string> = {
   RED: 'Not currently placing',
@@ -81,7 +78,6 @@ export function whoLabel(config: AppConfig, who: string, leadOfficer?: string): 
   }
 }
 
-const LONG = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 const SHORT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC', hour12: false });
 
@@ -90,10 +86,7 @@ function asDate(value: string | Date): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-export function longDate(value: string | Date | undefined): string {
-  const date = value === undefined ? undefined : asDate(value);
-  return date ? LONG.format(date) : '';
-}
+export { longDate };
 
 export function shortDate(value: string | Date | undefined): string {
   const date = value === undefined ? undefined : asDate(value);
@@ -102,7 +95,7 @@ export function shortDate(value: string | Date | undefined): string {
 
 export function dateTime(value: string | undefined): string {
   const date = value === undefined ? undefined : asDate(value);
-  return date ? `${LONG.format(date)}, ${TIME.format(date)} UTC` : '';
+  return date ? `${longDate(date)}, ${TIME.format(date)} UTC` : '';
 }
 
 /** Calendar days from today to `date` (negative when past), counted on UTC dates. */
