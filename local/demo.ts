@@ -5,15 +5,11 @@
  * read and links to click within seconds.
  */
 import type { Contract } from '../functions/lib/model';
+import { LOCATIONS_HEADER } from '../functions/ingest/columns';
+import { csvLine } from '../functions/ingest/csv';
 
-export const LOCATIONS_HEADER = [
-  'Location ID', 'Location ODS Code', 'Location Name', 'Care Home?', 'Location Type',
-  'Location Primary Inspection Category', 'Location Street Address', 'Location Address Line 2',
-  'Location City', 'Location Post Code', 'Location Local Authority', 'Location Region', 'Location NHS Region',
-  'Location ONSPD CCG Code', 'Location ONSPD CCG', 'Location Commissioning CCG Code',
-  'Location Commissioning CCG Name', 'Service / Population Group', 'Domain', 'Latest Rating',
-  'Publication Date', 'Report Type', 'Inherited Rating (Y/N)', 'URL', 'Provider ID', 'Provider Name', 'Brand ID', 'Brand Name',
-];
+/** CQC's real Locations header, as ingestion knows it. */
+export { LOCATIONS_HEADER };
 
 interface DemoLocation {
   locationId: string;
@@ -70,25 +66,19 @@ export const DEMO_LOCATIONS: DemoLocation[] = [
 
 const DOMAINS = ['Overall', 'Safe', 'Effective', 'Caring', 'Responsive', 'Well-led'];
 
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
 /** The demo's ratings as CQC publishes them: one row per location and domain, real header. */
 export function demoRatingsCsv(locations: DemoLocation[] = DEMO_LOCATIONS): string {
-  const rows = [LOCATIONS_HEADER.map(csvCell).join(',')];
+  const rows = [csvLine(LOCATIONS_HEADER)];
   for (const location of locations) {
     location.ratings.forEach((rating, index) => {
       rows.push(
-        [
+        csvLine([
           location.locationId, '', location.name, location.careHome ? 'Y' : 'N', 'Social Care Org', location.category,
           location.street, '', location.city, location.postcode, 'Westshire', 'South West', 'South West',
           'E38000001', 'NHS Westshire', 'E38000001', 'NHS Westshire', 'Overall', DOMAINS[index]!, rating,
           location.published, 'Location', 'N', `https://www.cqc.org.uk/location/${location.locationId}`,
           location.providerId, location.providerName, '-', '-',
-        ]
-          .map(csvCell)
-          .join(','),
+        ]),
       );
     });
   }

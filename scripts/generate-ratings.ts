@@ -17,6 +17,7 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LOCATIONS_HEADER } from '../functions/ingest/columns';
 import { writeOds, type OdsCell } from './ods-writer';
+import { csvLine } from '../functions/ingest/csv';
 
 export const REGIONS = [
   'North East',
@@ -232,13 +233,7 @@ export function* generateLocationRows(options: GenerateOptions): Generator<strin
   }
 }
 
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-export function csvLine(cells: readonly string[]): string {
-  return cells.map(csvField).join(',');
-}
+export { csvLine };
 
 async function writeText(path: string, lines: Iterable<string>, options: { bom?: boolean; eol?: string } = {}): Promise<number> {
   await mkdir(dirname(path), { recursive: true });

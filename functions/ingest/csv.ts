@@ -71,3 +71,8 @@ export function readCsvFile(path: string, options: CsvReadOptions = {}): AsyncGe
   }
   return readCsvStream(stream);
 }
+
+/** One CSV line as CQC writes its files: fields quoted only when they hold a comma, quote or line break. */
+export function csvLine(cells: readonly string[]): string {
+  return cells.map((value) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value)).join(',');
+}
