@@ -46,6 +46,8 @@ export const workflowStateSchema = z
     stage: z.string().optional(),
     resumeAt: z.string().optional(),
     decision: decisionOutputSchema.optional(),
+    /** What the prepare step worked out for the wait that follows it. */
+    wait: z.object({ timeoutSeconds: z.number().int().positive(), continueAsNew: z.boolean() }).optional(),
     failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
   })
   .passthrough();
@@ -206,8 +208,8 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
   const assignee = assigneeId(context, event.assignee);
   // Links last the configured days, or as long as the step itself waits if that is longer (a
   // final warning's six months): a safeguarding link must not die while the step still waits.
-  const waitSeconds = typeof event.state.wait === 'object' && event.state.wait !== null ? Number((event.state.wait as { timeoutSeconds?: unknown }).timeoutSeconds) : 0;
-  const expiresAt = new Date(Math.max(addDays(now, deps.config.policy.linkExpiryDays).getTime(), now.getTime() + (Number.isFinite(waitSeconds) ? waitSeconds : 0) * 1000));
+  const waitSeconds = event.state.wait?.timeoutSeconds ?? 0;
+  const expiresAt = new Date(Math.max(addDays(now, deps.config.policy.linkExpiryDays).getTime(), now.getTime() + waitSeconds * 1000));
   for (const task of await deps.store.listTasks(context.record.caseId)) {
     if (task.status === 'pending') {
       await deps.store.transitionTask(task.taskId, 'pending', { status: 'superseded', closedAt: now.toISOString() });
