@@ -40,9 +40,21 @@ export class VirtualClock implements SchedulingClock {
   private advancing: Promise<void> = Promise.resolve();
   private readonly offsetFile: string | undefined;
 
-  constructor(options: { offsetFile?: string } = {}) {
+  /**
+   * `startAt` pins where virtual time begins (tests run on a fixed date, whatever the machine's
+   * date). It applies only to a fresh clock: a clock restored from `offsetFile` carries on where it
+   * stopped, and a pinned start is written there at once so a restart keeps it.
+   */
+  constructor(options: { offsetFile?: string; startAt?: Date } = {}) {
     this.offsetFile = options.offsetFile;
-    if (this.offsetFile) this.offset = readOffset(this.offsetFile);
+    const saved = this.offsetFile ? readOffset(this.offsetFile) : undefined;
+    if (saved !== undefined) {
+      this.offset = saved;
+    } else if (options.startAt) {
+      if (!Number.isFinite(options.startAt.getTime())) throw new RangeError('The clock cannot start at an invalid date');
+      this.offset = options.startAt.getTime() - Date.now();
+      if (this.offsetFile) writeFileAtomic(this.offsetFile, JSON.stringify({ offsetMs: this.offset }));
+    }
   }
 
   now(): Date {
@@ -154,12 +166,12 @@ function fireSafely(timer: PendingTimer): void {
   }
 }
 
-function readOffset(file: string): number {
+function readOffset(file: string): number | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return 0; // first run: no offset yet
+    return undefined; // first run: no offset yet
   }
   const parsed: unknown = JSON.parse(text);
   const offset = (parsed as { offsetMs?: unknown } | null)?.offsetMs;

@@ -16,6 +16,8 @@ const environment = z.object({
   SES_PORT: z.coerce.number().int().min(0).max(65535).default(8005),
   APP_CONFIG_FILE: z.string().optional(),
   NO_DEMO: z.enum(['0', '1', 'true', 'false']).optional(),
+  /** Where the virtual clock starts on a fresh data folder, e.g. 2026-11-16T09:00:00Z (default: now). */
+  CLOCK_START: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
 });
 
 async function main(): Promise<void> {
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
   const runtime = await startRuntime({
     dataDir,
     configPath: env.APP_CONFIG_FILE,
+    clockStart: env.CLOCK_START ? new Date(env.CLOCK_START) : undefined,
     ports: { http: env.HTTP_PORT, dynamodb: env.DYNAMODB_PORT, stepfunctions: env.STEPFUNCTIONS_PORT, ses: env.SES_PORT },
   });
   const demo = env.NO_DEMO === '1' || env.NO_DEMO === 'true' ? undefined : await loadDemoIfEmpty(runtime);

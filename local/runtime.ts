@@ -41,6 +41,8 @@ export interface RuntimeOptions {
   ports?: { http?: number; dynamodb?: number; stepfunctions?: number; ses?: number };
   config?: AppConfig;
   configPath?: string;
+  /** Where virtual time begins on a fresh data folder (tests pin it); default: the machine's now. */
+  clockStart?: Date;
 }
 
 /** Faults a test can inject where AWS would produce them: in the Lambda service. */
@@ -105,7 +107,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   process.env.MAIL_SINK_PAGE = '/mail';
   const config = options.config ?? loadConfigFile(options.configPath ?? join(PROJECT_ROOT, 'config', 'local.json'));
   const secrets = loadSecrets(dataDir);
-  const clock = new VirtualClock(dataDir ? { offsetFile: join(dataDir, 'clock.json') } : {});
+  const clock = new VirtualClock({ offsetFile: dataDir ? join(dataDir, 'clock.json') : undefined, startAt: options.clockStart });
 
   const dynamo: LocalDynamo = await startDynamo({ path: dataDir ? join(dataDir, 'dynamodb') : undefined, port: options.ports?.dynamodb });
   await ensureTable(localDynamoClient(dynamo.endpoint), TABLE_NAME);

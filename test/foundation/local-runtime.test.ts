@@ -18,6 +18,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startRuntime, type Runtime } from '../../local/runtime';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, TABLE_NAME } from '../../local/endpoints';
 import { demoContracts } from '../../local/demo';
+import { PINNED_NOW } from '../support/pinned-clock';
 
 const client = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 
@@ -27,7 +28,7 @@ describe('the local runtime speaks the AWS APIs', () => {
   let doc: DynamoDBDocumentClient;
 
   beforeAll(async () => {
-    runtime = await startRuntime();
+    runtime = await startRuntime({ clockStart: PINNED_NOW });
     sfn = new SFNClient({ ...client, endpoint: runtime.endpoints.stepfunctions });
     doc = DynamoDBDocumentClient.from(new DynamoDBClient({ ...client, endpoint: runtime.endpoints.dynamodb }));
     const { store } = runtime.deps;

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PINNED_NOW } from '../support/pinned-clock';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -21,7 +22,7 @@ interface Started {
 async function startProduct(dataDir: string): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, HTTP_PORT: '0', DYNAMODB_PORT: '0', STEPFUNCTIONS_PORT: '0', SES_PORT: '0' },
+    env: { ...process.env, DATA_DIR: dataDir, CLOCK_START: PINNED_NOW.toISOString(), HTTP_PORT: '0', DYNAMODB_PORT: '0', STEPFUNCTIONS_PORT: '0', SES_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -11,6 +11,7 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { VirtualClock } from '../../local/clock';
+import { PINNED_NOW } from '../support/pinned-clock';
 import { LocalStepFunctions } from '../../local/sfn/engine';
 import { startSfnServer } from '../../local/sfn/server';
 
@@ -34,7 +35,7 @@ export interface Harness {
 let machineCounter = 0;
 
 export async function startHarness(options: { dataDir?: string; clock?: VirtualClock } = {}): Promise<Harness> {
-  const clock = options.clock ?? new VirtualClock();
+  const clock = options.clock ?? new VirtualClock({ startAt: PINNED_NOW });
   const lambdas = new Map<string, Lambda>();
   const calls: Harness['calls'] = [];
   const engine = new LocalStepFunctions({

@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import { startRuntime, type Runtime } from '../../local/runtime';
+import { PINNED_NOW, pinnedDaysFrom } from './pinned-clock';
 import { demoContracts, DEMO_LOCATIONS, demoRatingsCsv, LOCATIONS_HEADER } from '../../local/demo';
 import type { SentEmail } from '../../local/ses';
 import type { AuditEvent, Case, EmailRecord, PendingTask } from '../../functions/lib/model';
@@ -30,7 +31,7 @@ export class Product {
   constructor(readonly runtime: Runtime) {}
 
   static async start(): Promise<Product> {
-    const runtime = await startRuntime();
+    const runtime = await startRuntime({ clockStart: PINNED_NOW });
     const product = new Product(runtime);
     for (const contract of demoContracts()) await runtime.deps.store.putContract(contract);
     return product;
@@ -176,9 +177,9 @@ export class Product {
   }
 }
 
-/** A date some days after today (real time: the tests' virtual clocks start at now). */
+/** A date some days after the tests' first day (the pinned virtual date every product test starts on). */
 export function daysFromToday(days: number): string {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  return pinnedDaysFrom(days);
 }
 
 export const QIM_ARRANGEMENT = { date: daysFromToday(15), time: '10:30', venue: 'At the service, 3 Church Road, Kingsmoor', attendees: 'District nurse team lead\nICB quality lead' };

@@ -8,6 +8,7 @@ import type { Product } from '../support/product';
 import { BOARD_QUORATE } from '../support/product';
 import { runPage, startRun } from '../../functions/web/ratings-page';
 import type { Case } from '../../functions/lib/model';
+import { longDate } from '../../functions/lib/dates';
 import {
   FORMULA_AREA,
   HOMECARE,
@@ -194,14 +195,17 @@ describe('the web pages', () => {
     expect(text(html)).toContain('Appoint a clinical lead Nominated Individual 15 January 2027');
     expect(text(html)).toContain('Board papers: Hawthorn Care Group Ltd — Oakfield Nursing Home');
     expect(text(html)).toContain('QIM outcome applied');
-    expect(text(html)).toMatch(/decision recorded \d+ November 2026, \d\d:\d\d UTC · by Tom Reid/i);
+    // Dated as the product's clock dated the event (tests run on a pinned virtual date).
+    const decided = (await product.caseFor(OAKFIELD)).audit.find((event) => event.action === 'decision recorded')!;
+    expect(text(html)).toMatch(new RegExp(`decision recorded ${longDate(decided.at)}, \\d\\d:\\d\\d UTC · by Tom Reid`, 'i'));
     expect((await get('/cases/no-such-case')).status).toBe(404);
   });
 
   it('a closed case marks "Case closed" as the current rung and shows the outcome', async () => {
     const html = (await get(`/cases/${caseId(MEADOWBANK)}`)).html;
     expect(html).toMatch(/<li class="app-ladder__rung app-ladder__rung--end app-ladder__rung--current" aria-current="step"><span class="app-ladder__name">Case closed<\/span>/);
-    expect(text(html)).toMatch(/GREEN since \d+ November 2026/);
+    const closed = cases.find((record) => record.caseId === caseId(MEADOWBANK))!;
+    expect(text(html)).toContain(`GREEN since ${longDate(closed.memo!.addedAt)}`);
   });
 
   it('a provider: its locations with ratings and cases, flagged when several are below Good', async () => {
@@ -228,7 +232,9 @@ describe('the web pages', () => {
     expect(amber).toBeGreaterThan(red);
     expect(green).toBeGreaterThan(amber);
     const section = (from: number, to: number) => text(html.slice(from, to));
-    expect(section(red, amber)).toMatch(/Kingsmoor Type of service .* NC Oakfield Nursing Home Hawthorn Care Group Ltd 3 Church Road, Kingsmoor, WS4 2CD Tom Reid 01632 960 102 \d+ November 2026/);
+    expect(section(red, amber)).toMatch(/Kingsmoor Type of service .* NC Oakfield Nursing Home Hawthorn Care Group Ltd 3 Church Road, Kingsmoor, WS4 2CD Tom Reid 01632 960 102 (\d+ \w+ \d{4})/);
+    const oakfield = cases.find((record) => record.caseId === caseId(OAKFIELD))!;
+    expect(/Tom Reid 01632 960 102 (\d+ \w+ \d{4})/.exec(section(red, amber))![1]).toBe(longDate(oakfield.memo!.addedAt));
     expect(section(red, amber)).not.toContain('Meadowbank');
     expect(section(amber, green)).toContain(`${HOSTILE_LOCATION} ${HOSTILE_PROVIDER}`);
     expect(html.slice(amber, green)).toContain(HOSTILE_PROVIDER_ESCAPED);
@@ -308,7 +314,7 @@ describe('the web pages', () => {
   it('the Board forms refuse a post without the page token, with another session token, or from another site', async () => {
     const board = (await get('/board')).html;
     const token = tokenFor(board, '/board-meetings/schedule');
-    const date = { 'schedule-date-day': '3', 'schedule-date-month': '3', 'schedule-date-year': String(new Date().getUTCFullYear() + 1) };
+    const date = { 'schedule-date-day': '3', 'schedule-date-month': '3', 'schedule-date-year': String(product.runtime.clock.now().getUTCFullYear() + 1) };
     expect((await post('/board-meetings/schedule', date)).status).toBe(403);
     expect((await post('/board-meetings/schedule', { ...date, csrfToken: 'x'.repeat(43) })).status).toBe(403);
     // The same user by bearer token is another session: the cookie session's token does not fit it.
@@ -317,20 +323,20 @@ describe('the web pages', () => {
     expect((await post('/board-meetings/schedule', { ...date, csrfToken: token }, { cookie, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     // A token for one form does not work on another.
     expect((await post('/board-meetings/record', { csrfToken: token, attendees: BOARD_QUORATE })).status).toBe(403);
-    expect(text((await get('/board')).html)).not.toContain(`3 March ${new Date().getUTCFullYear() + 1}`);
+    expect(text((await get('/board')).html)).not.toContain(`3 March ${product.runtime.clock.now().getUTCFullYear() + 1}`);
   });
 
   it('schedules a meeting; a bad date is shown back with the problem', async () => {
     const token = tokenFor((await get('/board')).html, '/board-meetings/schedule');
-    const bad = await post('/board-meetings/schedule', { csrfToken: token, 'schedule-date-day': '31', 'schedule-date-month': '2', 'schedule-date-year': String(new Date().getUTCFullYear() + 1) });
+    const bad = await post('/board-meetings/schedule', { csrfToken: token, 'schedule-date-day': '31', 'schedule-date-month': '2', 'schedule-date-year': String(product.runtime.clock.now().getUTCFullYear() + 1) });
     expect(bad.status).toBe(400);
     expect(bad.html).toContain('<a href="#schedule-date">Enter the date of the meeting as a real date');
-    const done = await post('/board-meetings/schedule', { csrfToken: token, 'schedule-date-day': '3', 'schedule-date-month': '3', 'schedule-date-year': String(new Date().getUTCFullYear() + 1) });
+    const done = await post('/board-meetings/schedule', { csrfToken: token, 'schedule-date-day': '3', 'schedule-date-month': '3', 'schedule-date-year': String(product.runtime.clock.now().getUTCFullYear() + 1) });
     expect(done.status).toBe(303);
     expect(done.location).toBe('/board?done=scheduled');
     const html = (await get(done.location!)).html;
     expect(html).toContain('Meeting scheduled');
-    expect(text(html)).toContain(`3 March ${new Date().getUTCFullYear() + 1}`);
+    expect(text(html)).toContain(`3 March ${product.runtime.clock.now().getUTCFullYear() + 1}`);
   });
 
   it('a meeting without a quorum is kept as notes, names the missing roles, and its decisions are refused', async () => {
