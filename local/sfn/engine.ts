@@ -9,7 +9,7 @@
  * own. Flows only ever park on the clock or on a task token, which is what `whenIdle` watches.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type {
@@ -82,7 +82,19 @@ export class InvalidDefinition extends SfnApiError {}
 export class ValidationException extends SfnApiError {}
 
 const PAYLOAD_LIMIT = 262_144; // 256 KiB, for inputs, outputs and state data
-const EXECUTION_LIMIT_MS = 365 * 86_400_000; // a Standard execution lives at most a year
+const DAY_MS = 86_400_000;
+const EXECUTION_LIMIT_MS = 365 * DAY_MS; // a Standard execution lives at most a year
+/** AWS keeps a closed execution this long; then it is gone (ExecutionDoesNotExist) and its name is free. */
+const RETENTION_MS = 90 * DAY_MS;
+/** At most this many events; the last one is the ExecutionFailed that says so. */
+const HISTORY_LIMIT = 25_000;
+/** AWS keeps every wait in seconds as a signed 32-bit number: a longer one fails the Wait state. */
+const MAX_WAIT_SECONDS = 2 ** 31 - 1;
+/** The ASL schema's bound on a Wait state's static `Seconds`, checked at CreateStateMachine. */
+const MAX_STATIC_WAIT_SECONDS = 99_999_999;
+/** RFC 3339 with an upper-case T and a zone (Z or ±hh:mm), as the Wait state requires. */
+const WAIT_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const CLOSING_EVENTS = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimedOut']);
 const WHOLE = { truncated: false } as const; // AWS's inputDetails/outputDetails when nothing was cut
 
 // ---------------------------------------------------------------------------------------------
@@ -149,7 +161,7 @@ interface TokenEntry {
 
 /** Why a flow was cut short from outside: it unwinds quietly, whoever interrupted writes history. */
 class Interrupted extends Error {
-  constructor(readonly why: 'stopped' | 'timed out' | 'closed' | 'branch failed') {
+  constructor(readonly why: 'stopped' | 'timed out' | 'closed' | 'branch failed' | 'history full') {
     super(`Flow interrupted: ${why}`);
     this.name = 'Interrupted';
   }
@@ -202,6 +214,7 @@ export class LocalStepFunctions {
   private busy = 0;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
+  private nextSweep = 0;
 
   constructor(options: { clock: SchedulingClock; invokeLambda: LambdaInvoker; dataDir?: string; region?: string; accountId?: string }) {
     this.clock = options.clock;
@@ -263,7 +276,7 @@ export class LocalStepFunctions {
     const parsed = parseJson(text, () => new InvalidExecutionInput(`Invalid State Machine Execution Input: '${text.slice(0, 200)}'`));
     if (bytes(text) > PAYLOAD_LIMIT) throw new InvalidExecutionInput('Execution input exceeds the 256 KiB limit');
     const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${name}`;
-    const existing = this.executions.get(executionArn);
+    const existing = this.known(executionArn);
     if (existing) {
       // AWS: the same name and input while still running is an idempotent retry of the same start.
       if (existing.status === 'RUNNING' && existing.input === text) return { executionArn, startDate: new Date(existing.startDate) };
@@ -285,10 +298,12 @@ export class LocalStepFunctions {
   describeExecution(input: { executionArn: string }): ExecutionDescription {
     this.resumePending();
     const rec = this.execution(input.executionArn);
+    // AWS: a TIMED_OUT execution is described without error or cause (States.Timeout is only in its history).
+    const failure = rec.status === 'TIMED_OUT' ? {} : { error: rec.error, cause: rec.cause };
     return compact({
       ...{ executionArn: rec.executionArn, stateMachineArn: rec.stateMachineArn, name: rec.name, status: rec.status },
       ...{ startDate: new Date(rec.startDate), stopDate: date(rec.stopDate), input: rec.input, inputDetails: { included: true } },
-      ...{ output: rec.output, outputDetails: rec.output === undefined ? undefined : { included: true }, error: rec.error, cause: rec.cause },
+      ...{ output: rec.output, outputDetails: rec.output === undefined ? undefined : { included: true }, ...failure },
     });
   }
 
@@ -302,6 +317,7 @@ export class LocalStepFunctions {
     this.resumePending();
     const machine = this.machine(input.stateMachineArn);
     const matching = [...this.executions.values()]
+      .filter((rec) => this.known(rec.executionArn) !== undefined)
       .filter((rec) => rec.stateMachineArn === machine.arn && (!input.statusFilter || rec.status === input.statusFilter))
       .reverse() // a stable sort then keeps the later of two equal start times first
       .sort((a, b) => b.startDate - a.startDate);
@@ -486,17 +502,29 @@ export class LocalStepFunctions {
     return { output, next: next ?? (state.Type === 'Succeed' ? undefined : state.Next) };
   }
 
+  /** When a Wait state ends, with AWS's checks and wording (see test/sfn/limits.test.ts). */
   private wakeTime(state: WaitState, input: Json): number {
+    const now = this.now();
+    const shown = (value: Json): string => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
     const seconds = state.SecondsPath === undefined ? state.Seconds : readPath(input, state.SecondsPath, 'SecondsPath');
+    let at: number;
     if (seconds !== undefined) {
-      if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
-        throw runtimeError(`The SecondsPath '${state.SecondsPath}' must resolve to a non-negative integer, got '${JSON.stringify(seconds)}'`);
+      const given = `${state.SecondsPath} == ${shown(seconds)}`;
+      if (typeof seconds !== 'number' || !Number.isInteger(seconds)) throw runtimeError(`The SecondsPath parameter cannot be parsed as a long value: ${given}`);
+      if (seconds < 0) throw runtimeError(`The SecondsPath parameter references a negative value: ${given}`);
+      at = now + seconds * 1000;
+    } else {
+      const field = state.TimestampPath === undefined ? 'Timestamp' : 'TimestampPath';
+      const stamp = state.TimestampPath === undefined ? state.Timestamp : readPath(input, state.TimestampPath, 'TimestampPath');
+      const parsed = typeof stamp === 'string' && WAIT_TIMESTAMP.test(stamp) ? Date.parse(stamp) : NaN;
+      if (Number.isNaN(parsed)) {
+        const given = `${state.TimestampPath ?? state.Timestamp} == ${shown(stamp ?? null)}`;
+        throw runtimeError(`The ${field} parameter does not reference a valid ISO-8601 extended offset date-time format string: ${given}`);
       }
-      return this.now() + seconds * 1000;
+      at = Math.floor(parsed / 1000) * 1000; // AWS counts a timestamp to the second and drops the milliseconds
     }
-    const stamp = state.TimestampPath === undefined ? state.Timestamp : readPath(input, state.TimestampPath, 'TimestampPath');
-    const at = typeof stamp === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(stamp) ? Date.parse(stamp) : NaN;
-    if (Number.isNaN(at)) throw runtimeError(`The Wait timestamp '${JSON.stringify(stamp)}' is not an ISO-8601 timestamp`);
+    // A wait past the execution's year is accepted (the execution times out); past 2^31 seconds it fails.
+    if ((at - now) / 1000 > MAX_WAIT_SECONDS) throw runtimeError('Wait state delay is too long.');
     return at;
   }
 
@@ -765,7 +793,7 @@ export class LocalStepFunctions {
     const rec = live.rec;
     if (rec.status !== 'RUNNING' || this.closed) return;
     const failure = compact({ error: result.error, cause: result.cause });
-    const outcome = status === 'SUCCEEDED' ? { output: JSON.stringify(result.output ?? null) } : failure;
+    const outcome = status === 'SUCCEEDED' ? { output: JSON.stringify(result.output ?? null) } : status === 'TIMED_OUT' ? {} : failure;
     Object.assign(rec, { status, stopDate: this.now(), cursor: undefined }, outcome);
     if (status === 'SUCCEEDED') this.emit(live, 'ExecutionSucceeded', { executionSucceededEventDetails: { ...outcome, outputDetails: WHOLE } });
     if (status === 'FAILED') this.emit(live, 'ExecutionFailed', { executionFailedEventDetails: failure });
@@ -779,9 +807,17 @@ export class LocalStepFunctions {
 
   private emit(live: Live, type: string, details: EventDetails): number {
     const events = live.rec.events;
+    if (!CLOSING_EVENTS.has(type) && events.length >= HISTORY_LIMIT - 1) {
+      // AWS: the event that would be the 25,000th is not written; the execution fails as that event instead.
+      const cause = `The execution reached the maximum number of history events (${HISTORY_LIMIT}).`;
+      this.finish(live, 'FAILED', { error: 'States.Runtime', cause });
+      throw new Interrupted('history full');
+    }
     const id = events.length + 1;
-    // AWS: the first state's entry points back at 0, like ExecutionStarted; every other event at the one before.
-    const previousEventId = type.endsWith('StateEntered') && events.length === 1 ? 0 : id - 1;
+    // AWS: the first state's entry points back at 0, like ExecutionStarted, and so do the events of
+    // an execution ended from outside (ExecutionAborted, ExecutionTimedOut); every other event at the one before.
+    const fromOutside = type === 'ExecutionAborted' || type === 'ExecutionTimedOut';
+    const previousEventId = fromOutside || (type.endsWith('StateEntered') && events.length === 1) ? 0 : id - 1;
     events.push({ id, previousEventId, type: type as HistoryEventType, timestamp: this.now(), ...details });
     this.save(live);
     return id;
@@ -833,9 +869,42 @@ export class LocalStepFunctions {
 
   private execution(arn: string): ExecutionRecord {
     if (!EXECUTION_ARN.test(arn)) throw new InvalidArn(`Invalid Arn: '${arn}'`);
-    const rec = this.executions.get(arn);
+    const rec = this.known(arn);
     if (!rec) throw new ExecutionDoesNotExist(`Execution Does Not Exist: '${arn}'`);
     return rec;
+  }
+
+  /** The execution, unless it never existed or closed more than 90 days ago (then it is forgotten). */
+  private known(arn: string): ExecutionRecord | undefined {
+    const rec = this.executions.get(arn);
+    if (rec && this.expired(rec)) {
+      this.forget(rec);
+      return undefined;
+    }
+    return rec;
+  }
+
+  /** Lookups forget an expired execution as they meet it; this also frees the rest, once a virtual day. */
+  private sweepExpired(): void {
+    if (this.now() < this.nextSweep) return;
+    this.nextSweep = this.now() + DAY_MS;
+    for (const rec of [...this.executions.values()]) if (this.expired(rec)) this.forget(rec);
+  }
+
+  private expired(rec: ExecutionRecord): boolean {
+    return rec.status !== 'RUNNING' && rec.stopDate !== undefined && this.now() >= rec.stopDate + RETENTION_MS;
+  }
+
+  /** Drops a closed execution: its record, its file, its tokens (a token of it is then an InvalidToken). */
+  private forget(rec: ExecutionRecord): void {
+    this.executions.delete(rec.executionArn);
+    this.dirty.delete(rec);
+    for (const token of rec.tokens) this.tokens.delete(token);
+    if (this.dataDir && !this.closed) rmSync(this.executionFile(rec), { force: true });
+  }
+
+  private executionFile(rec: ExecutionRecord): string {
+    return join(this.dataDir!, 'executions', fileName(rec.stateMachineName), `${fileName(rec.name)}.json`);
   }
 
   private parseDefinition(text: string): StateMachineDefinition {
@@ -850,6 +919,8 @@ export class LocalStepFunctions {
     if (!result.isValid) {
       throw invalid(result.errors.map((e) => `${e['Error code'] ?? 'SCHEMA_VALIDATION_FAILED'}: ${e.Message ?? JSON.stringify(e)}`).join('; '));
     }
+    const waits = waitSecondsProblems(parsed);
+    if (waits.length > 0) throw invalid(waits.join('; '));
     const definition = parsed as unknown as StateMachineDefinition; // schema-checked just above
     validated.set(text, definition);
     return definition;
@@ -875,9 +946,7 @@ export class LocalStepFunctions {
 
   private flush(): void {
     if (!this.dataDir || this.closed) return;
-    for (const rec of this.dirty) {
-      writeFileAtomic(join(this.dataDir, 'executions', fileName(rec.stateMachineName), `${fileName(rec.name)}.json`), JSON.stringify(rec));
-    }
+    for (const rec of this.dirty) writeFileAtomic(this.executionFile(rec), JSON.stringify(rec));
     this.dirty.clear();
   }
 
@@ -891,6 +960,10 @@ export class LocalStepFunctions {
     const dirs = existsSync(executionsDir) ? readdirSync(executionsDir).map((d) => join(executionsDir, d)) : [];
     const records = dirs.flatMap(jsonFiles).map((f) => read<ExecutionRecord>(f));
     for (const rec of records.sort((a, b) => a.startDate - b.startDate)) {
+      if (this.expired(rec)) {
+        this.forget(rec);
+        continue;
+      }
       this.executions.set(rec.executionArn, rec);
       for (const token of rec.tokens) this.tokens.set(token, { executionArn: rec.executionArn, open: false });
       if (rec.status !== 'RUNNING') continue;
@@ -911,6 +984,7 @@ export class LocalStepFunctions {
    * resumed task will invoke before anything runs.
    */
   private resumePending(): void {
+    this.sweepExpired();
     for (const rec of this.pendingResume.splice(0)) {
       if (this.closed) return;
       const live = this.track(rec);
@@ -979,6 +1053,29 @@ function paginate<T>(items: T[], maxResults: number | undefined, nextToken: stri
   if (!Number.isInteger(start) || start < 0) throw new InvalidToken(`Invalid Token: '${nextToken}'`);
   const end = start + (maxResults && maxResults > 0 ? Math.min(maxResults, 1000) : 100);
   return { items: items.slice(start, end), nextToken: end < items.length ? Buffer.from(`offset:${end}`).toString('base64url') : undefined };
+}
+
+/** AWS's schema bounds a Wait state's static Seconds (asl-validator does not): 0 to 99,999,999, whole. */
+function waitSecondsProblems(definition: Json): string[] {
+  const problems: string[] = [];
+  const isRecord = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const visitBlock = (block: Json | undefined, at: string): void => {
+    if (!isRecord(block) || !isRecord(block.States)) return;
+    for (const [name, state] of Object.entries(block.States)) {
+      if (!isRecord(state)) continue;
+      const where = `${at}/States/${name}`;
+      const seconds = state.Seconds;
+      if (state.Type === 'Wait' && typeof seconds === 'number') {
+        if (seconds > MAX_STATIC_WAIT_SECONDS) problems.push(`SCHEMA_VALIDATION_FAILED: Maximum value is ${MAX_STATIC_WAIT_SECONDS} at ${where}/Seconds`);
+        else if (!Number.isInteger(seconds)) problems.push(`SCHEMA_VALIDATION_FAILED: Seconds must be a whole number at ${where}/Seconds`);
+      }
+      if (Array.isArray(state.Branches)) state.Branches.forEach((branch, i) => visitBlock(branch, `${where}/Branches/${i}`));
+      if (state.ItemProcessor !== undefined) visitBlock(state.ItemProcessor, `${where}/ItemProcessor`);
+      else visitBlock(state.Iterator, `${where}/Iterator`);
+    }
+  };
+  visitBlock(definition, '');
+  return problems;
 }
 
 /** What this engine will not run: better refused at CreateStateMachine than wrong at run time. */

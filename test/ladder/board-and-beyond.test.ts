@@ -202,9 +202,9 @@ describe('the Board and what follows', () => {
     expect(view.audit[0]?.action).toBe('case opened');
     const first = view.case.executions[0]!.executionArn;
     const last = view.case.executions.at(-1)!.executionArn;
-    const old = await product.runtime.engine.describeExecution({ executionArn: first });
+    // Step Functions forgets a closed execution 90 days on (as AWS does); the case keeps the history.
+    expect(() => product.runtime.engine.describeExecution({ executionArn: first })).toThrow('Execution Does Not Exist');
     const current = await product.runtime.engine.describeExecution({ executionArn: last });
-    expect(old.status).toBe('SUCCEEDED');
     expect(current.status).toBe('RUNNING');
     // And the new execution still answers the next inspection.
     await product.publishInspection(OAKFIELD, ['Requires improvement', 'Good', 'Good', 'Good', 'Good', 'Requires improvement'], '01/02/2028');
