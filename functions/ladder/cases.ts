@@ -85,7 +85,7 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
       at: now.toISOString(),
       actor: request.actor ?? 'ratings ingestion',
       action: 'case opened',
-      detail: { trigger: request.trigger, stage: request.stage, ratings: request.ratings },
+      detail: { trigger: request.trigger, stage: request.stage, ratings: request.ratings, ...(concern ? { concern } : {}) },
       source: request.source,
     });
   }
@@ -98,16 +98,22 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
   return { caseId, opened: true };
 }
 
-/** Adds a concern to a case's grounds, once: the same concern sent again (a retried request) is not added twice. */
+/**
+ * Adds a concern to a case's grounds, once: the same concern sent again (a retried request) is not
+ * added twice. The record is written first, then the audit event; a retry after an interruption
+ * between the two writes the missing event (and only that).
+ */
 async function addConcern(deps: LadderDeps, record: Case, concern: Concern, source: string | undefined): Promise<Case> {
-  const same = (item: Concern) => item.summary === concern.summary && item.source === concern.source && item.raisedAt.slice(0, 10) === concern.raisedAt.slice(0, 10);
-  if ((record.concerns ?? []).some(same)) return record;
-  const updated = await deps.store.updateCase(
-    record.caseId,
-    (value) => ((value.concerns ?? []).some(same) ? value : { ...value, concerns: [...(value.concerns ?? []), concern] }),
-    nowIso(deps),
-  );
-  await deps.store.appendAudit({ caseId: record.caseId, at: nowIso(deps), actor: concern.recordedBy, action: 'concern added', detail: { ...concern }, source });
+  const same = (item: unknown) => {
+    const other = item as Partial<Concern> | undefined;
+    return other?.summary === concern.summary && other.source === concern.source && String(other.raisedAt).slice(0, 10) === concern.raisedAt.slice(0, 10);
+  };
+  const updated = (record.concerns ?? []).some(same)
+    ? record
+    : await deps.store.updateCase(record.caseId, (value) => ((value.concerns ?? []).some(same) ? value : { ...value, concerns: [...(value.concerns ?? []), concern] }), nowIso(deps));
+  const audit = await deps.store.listAudit(record.caseId);
+  const audited = audit.some((event) => (event.action === 'concern added' && same(event.detail)) || (event.action === 'case opened' && same(event.detail.concern)));
+  if (!audited) await deps.store.appendAudit({ caseId: record.caseId, at: nowIso(deps), actor: concern.recordedBy, action: 'concern added', detail: { ...concern }, source });
   return updated;
 }
 

@@ -90,6 +90,24 @@ describe('letters name the grounds of the case', () => {
     expect(((await future.json()) as { message: string }).message).toMatch(/raisedOn 2099-01-01 is in the future/);
   });
 
+  it('a concern interrupted after it was recorded but before its audit event: the retried request writes the event, once', async () => {
+    await product.ingestDemoRatings([RIVERSIDE]);
+    expect((await product.api('POST', '/admin/cases', { locationId: RIVERSIDE, concern: NIGHTS, source: 'the district nursing team' })).status).toBe(201);
+    const { caseId } = (await product.caseFor(RIVERSIDE)).case;
+    // The state a crash between the two writes leaves: the concern on the record, no event for it.
+    const at = product.runtime.clock.now().toISOString();
+    await product.runtime.deps.store.updateCase(caseId, (value) => ({ ...value, concerns: [...(value.concerns ?? []), { raisedAt: at, source: 'a relative of a resident', summary: MEDICINES, recordedBy: 'admin' }] }), at);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      expect((await product.api('POST', '/admin/cases', { locationId: RIVERSIDE, concern: MEDICINES, source: 'a relative of a resident' })).status).toBe(200);
+    }
+    const view = await product.caseFor(RIVERSIDE);
+    expect(view.case.concerns?.map((concern) => concern.summary)).toEqual([NIGHTS, MEDICINES]);
+    expect(view.audit.filter((event) => event.action === 'concern added').map((event) => event.detail.summary)).toEqual([MEDICINES]);
+    // The opening concern, retried, is recognised from the opening event: no second event.
+    expect((await product.api('POST', '/admin/cases', { locationId: RIVERSIDE, concern: NIGHTS, source: 'the district nursing team' })).status).toBe(200);
+    expect((await product.caseFor(RIVERSIDE)).audit.filter((event) => event.action === 'concern added')).toHaveLength(1);
+  });
+
   it('a case opened by ratings below Good names each one, with its key question and date, and no concern', async () => {
     await product.ingestDemoRatings([MEADOWBANK]);
     await product.officerDecides(AISHA, /Informal Outcome — Meadowbank House/, 'formalStage');
