@@ -39,7 +39,8 @@ export type Assignee = 'leadOfficer' | 'board' | 'safeguarding' | 'inspection' |
 
 /** When nobody answers in time: remind and wait again, or the deadline itself moves the case on. */
 export type OnTimeout =
-  | { kind: 'remind'; every: 'response' | 'board' | 'inspection' }
+  /** `after`: the dated event the step follows; its response time counts from that event. */
+  | { kind: 'remind'; every: 'response' | 'board' | 'inspection'; after?: 'qim' | 'boardMeeting' }
   | { kind: 'deadline'; deadline: 'finalWarning' | 'review'; next: string };
 
 export interface DecisionStep {
@@ -102,7 +103,7 @@ export const DECISION_STEPS: DecisionStep[] = [
     assignee: 'leadOfficer',
     asks: 'Record the outcome of the Quality Improvement Meeting.',
     decisions: { resolved: 'Apply QIM Outcome', followUp: 'Apply QIM Outcome', referToBoard: 'Apply QIM Outcome' },
-    onTimeout: { kind: 'remind', every: 'response' },
+    onTimeout: { kind: 'remind', every: 'response', after: 'qim' },
   },
   {
     name: 'Await Board Decision',
@@ -115,7 +116,7 @@ export const DECISION_STEPS: DecisionStep[] = [
       backToQualityProcess: 'Arrange Quality Improvement Meeting: Prepare',
       close: STATE.closeCase,
     },
-    onTimeout: { kind: 'remind', every: 'board' },
+    onTimeout: { kind: 'remind', every: 'board', after: 'boardMeeting' },
   },
   {
     name: 'Await Next Inspection',
@@ -144,7 +145,7 @@ export const DECISION_STEPS: DecisionStep[] = [
     assignee: 'board',
     asks: 'The final warning has run its course: terminate the contract, or accept the improvement.',
     decisions: { terminate: 'Send Letter Of Termination', improvementAccepted: 'Start Sustainability Review' },
-    onTimeout: { kind: 'remind', every: 'board' },
+    onTimeout: { kind: 'remind', every: 'board', after: 'boardMeeting' },
   },
   {
     name: 'Await Sustainability Review',

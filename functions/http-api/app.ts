@@ -16,6 +16,9 @@ import { MissingColumn } from '../ingest/columns';
 import { confirmationPage, refusalPage, donePage, notFoundPage } from '../web/link-pages';
 import type { EscalationPort } from '../lib/escalation-port';
 import type { IngestProgress } from '../ingest/ingest';
+import { BadInput } from '../lib/errors';
+import { calendarDate } from '../lib/dates';
+import { isoDate } from '../lib/clock';
 
 export interface HttpRequest {
   method: string;
@@ -105,6 +108,10 @@ const concernSchema = z.object({
   locationId: z.string().min(1).max(100),
   stage: z.enum(['informal', 'formal']).default('informal'),
   concern: z.string().min(1).max(5000),
+  /** Where the concern came from, as letters to the provider may name it ("a relative", "Healthwatch Westshire"). */
+  source: z.string().trim().min(1).max(200).optional(),
+  /** The day it was raised with the council, when not today. */
+  raisedOn: calendarDate.optional(),
   leadOfficer: z.string().max(100).optional(),
 });
 
@@ -131,6 +138,7 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
       if (input.leadOfficer && !deps.config.officers.some((officer) => officer.id === input.leadOfficer)) {
         throw new UnknownOfficer(`leadOfficer "${input.leadOfficer}" is not a configured officer; use one of: ${deps.config.officers.map((officer) => officer.id).join(', ')}`);
       }
+      if (input.raisedOn && input.raisedOn > isoDate(deps.clock.now())) throw new BadInput(`raisedOn ${input.raisedOn} is in the future`);
       const location = await deps.store.getLocation(input.locationId);
       if (!location) throw new NotFound(`Location ${input.locationId} is not on record`);
       const opened = await openCase(deps, {
@@ -139,6 +147,7 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
         stage: input.stage,
         trigger: `Concern raised by ${user}: ${input.concern}`,
         ratings: location.ratings,
+        concern: { source: input.source ?? '', summary: input.concern, ...(input.raisedOn ? { raisedAt: input.raisedOn } : {}) },
         leadOfficer: input.leadOfficer,
         actor: user,
         source: request.sourceIp,

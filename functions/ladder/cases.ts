@@ -6,7 +6,7 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { isoDate } from '../lib/clock';
 import type { EscalationPort, InspectionResult, OpenCaseRequest } from '../lib/escalation-port';
-import type { Case } from '../lib/model';
+import type { Case, Concern } from '../lib/model';
 import { NotFound } from '../lib/errors';
 import { nowIso, type LadderDeps } from './context';
 import { completeTask } from './complete-task';
@@ -46,6 +46,14 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
     caseId = await deps.store.lockLocation(request.locationId, candidate);
     existing = await deps.store.getCase(caseId);
   }
+  const concern: Concern | undefined = request.concern && {
+    raisedAt: request.concern.raisedAt ?? now.toISOString(),
+    source: request.concern.source,
+    summary: request.concern.summary,
+    recordedBy: request.actor ?? 'ratings ingestion',
+  };
+  // A concern about a location whose case is open joins that case's grounds.
+  if (existing && concern) existing = await addConcern(deps, existing, concern, request.source);
   if (existing && existing.executions.length > 0) return { caseId, opened: false };
 
   const contract = await deps.store.contractForLocation(request.locationId);
@@ -59,6 +67,8 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
     stageEnteredAt: now.toISOString(),
     leadOfficer: request.leadOfficer ?? contract?.relationshipHolder ?? deps.config.officers[0]!.id,
     trigger: request.trigger,
+    openingRatings: request.ratings,
+    concerns: concern ? [concern] : [],
     openedAt: now.toISOString(),
     deadlines: {},
     qimCount: 0,
@@ -75,7 +85,7 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
       at: now.toISOString(),
       actor: request.actor ?? 'ratings ingestion',
       action: 'case opened',
-      detail: { trigger: request.trigger, stage: request.stage, ratings: request.ratings },
+      detail: { trigger: request.trigger, stage: request.stage, ratings: request.ratings, ...(concern ? { concern } : {}) },
       source: request.source,
     });
   }
@@ -86,6 +96,25 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
     nowIso(deps),
   );
   return { caseId, opened: true };
+}
+
+/**
+ * Adds a concern to a case's grounds, once: the same concern sent again (a retried request) is not
+ * added twice. The record is written first, then the audit event; a retry after an interruption
+ * between the two writes the missing event (and only that).
+ */
+async function addConcern(deps: LadderDeps, record: Case, concern: Concern, source: string | undefined): Promise<Case> {
+  const same = (item: unknown) => {
+    const other = item as Partial<Concern> | undefined;
+    return other?.summary === concern.summary && other.source === concern.source && String(other.raisedAt).slice(0, 10) === concern.raisedAt.slice(0, 10);
+  };
+  const updated = (record.concerns ?? []).some(same)
+    ? record
+    : await deps.store.updateCase(record.caseId, (value) => ((value.concerns ?? []).some(same) ? value : { ...value, concerns: [...(value.concerns ?? []), concern] }), nowIso(deps));
+  const audit = await deps.store.listAudit(record.caseId);
+  const audited = audit.some((event) => (event.action === 'concern added' && same(event.detail)) || (event.action === 'case opened' && same(event.detail.concern)));
+  if (!audited) await deps.store.appendAudit({ caseId: record.caseId, at: nowIso(deps), actor: concern.recordedBy, action: 'concern added', detail: { ...concern }, source });
+  return updated;
 }
 
 /** A new rating for a location whose case waits on its next inspection resumes that case. */

@@ -14,6 +14,7 @@ import { longDate } from '../lib/dates';
 import { createHash } from 'node:crypto';
 import { keys } from '../lib/table';
 import type { CaseFacts, Contact } from './letters';
+import { caseGrounds } from './grounds';
 
 export interface LadderDeps {
   store: Store;
@@ -88,6 +89,7 @@ export async function loadCase(deps: LadderDeps, caseId: string): Promise<CaseCo
     locationAddress: formatAddress(location),
     locationId: record.locationId,
     ratingSummary: ratingSummary(location),
+    grounds: caseGrounds(record, location),
     officer,
     today: longDate(deps.clock.now()),
   };

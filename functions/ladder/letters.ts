@@ -2,10 +2,12 @@
  * Every letter and email the product sends, written in our own words. Pure functions of the facts
  * (provider, location, dates, deadlines, what is required, who to contact), each returning the
  * subject, a plain-text body and an HTML body built from the same paragraphs, with every fact
- * escaped in the HTML.
+ * escaped in the HTML. Every letter states the case's grounds (`grounds.ts`) and claims no others.
  */
 import { html, raw, type SafeHtml } from '../lib/html';
+import { longDate } from '../lib/dates';
 import type { ImprovementAction, Qim } from '../lib/model';
+import type { CaseGrounds, RatingGround } from './grounds';
 
 export interface Letter {
   subject: string;
@@ -28,8 +30,10 @@ export interface CaseFacts {
   locationName: string;
   locationAddress: string;
   locationId: string;
-  /** e.g. "Overall: Requires improvement (published 1 October 2026); Safe: Inadequate (...)". */
+  /** The location's current ratings, e.g. "Overall: Good (published 1 October 2026); Safe: Good (...)". */
   ratingSummary: string;
+  /** Why the case exists: ratings below Good and concerns, from `caseGrounds`. */
+  grounds: CaseGrounds;
   officer: Contact;
   /** Today's date, written out: "25 November 2026". */
   today: string;
@@ -73,6 +77,47 @@ function signature(officer: Contact, authorityName: string): string[] {
   ];
 }
 
+function ratingWords(ground: RatingGround): string {
+  const what = ground.domain === 'Overall' ? 'CQC overall rating' : `CQC rating for ${ground.domain}`;
+  const since = ground.when === 'since' ? ', since this case opened' : '';
+  return `${what}: ${ground.rating} (published ${longDate(ground.publicationDate)}${since})`;
+}
+
+/** Each ground in words: the ratings below Good, then each concern with its date and source. */
+function groundsList(grounds: CaseGrounds): Paragraph {
+  const items = [
+    ...grounds.ratings.map(ratingWords),
+    ...grounds.concerns.map((concern) => `Concern raised with us on ${longDate(concern.raisedAt)}${concern.source ? ` by ${concern.source}` : ''}: ${concern.summary}`),
+  ];
+  return items.length ? { list: items } : 'No rating below Good and no concern is on record for this case.';
+}
+
+/** What kinds of grounds the case has, for the sentence that introduces the list. */
+function groundsKinds(grounds: CaseGrounds): string {
+  const ratings = grounds.ratings.length > 0;
+  const concerns = grounds.concerns.length > 0;
+  const standard = 'below Good, the minimum standard we commission to (Good overall and in each of the five key questions)';
+  if (ratings && concerns) return `CQC ratings ${standard}, and concerns raised with us about the quality of care`;
+  if (ratings) return `CQC ratings ${standard}`;
+  if (concerns) return 'concerns raised with us about the quality of care';
+  return 'the record below';
+}
+
+/** A sentence ending in the kinds of grounds, then the list: `lead` is the sentence's start. */
+function groundsParagraphs(grounds: CaseGrounds, lead: string): Paragraph[] {
+  return [`${lead} ${groundsKinds(grounds)}:`, groundsList(grounds)];
+}
+
+/**
+ * For people using the service and their families: CQC's published ratings as they are, and
+ * concerns by date only (who raised them and what they said stay between us and the provider).
+ */
+function groundsForFamilies(grounds: CaseGrounds): Paragraph {
+  const days = [...new Set(grounds.concerns.map((concern) => longDate(concern.raisedAt)))];
+  const items = [...grounds.ratings.map(ratingWords), ...(days.length ? [`Concerns about the care raised with us on ${days.join(', ')}`] : [])];
+  return items.length ? { list: items } : 'No rating below Good and no concern is on record.';
+}
+
 function whereAndWhat(facts: CaseFacts): string {
   return `${facts.locationName}, ${facts.locationAddress} (CQC location ${facts.locationId}), run by ${facts.providerName}`;
 }
@@ -88,7 +133,8 @@ export function informalOutcomeConfirmation(facts: CaseFacts, outcome: 'noFurthe
     `Outcome of our informal discussion: ${facts.locationName}`,
     'Dear Registered Manager,',
     [
-      `Thank you for talking with us about the quality concerns we raised about ${whereAndWhat(facts)}. This email confirms in writing what we concluded.`,
+      `Thank you for talking with us about ${whereAndWhat(facts)}. This email confirms in writing what we concluded.`,
+      ...groundsParagraphs(facts.grounds, 'We contacted you because of'),
       ...(note ? [`What we discussed: ${note}`] : []),
       next,
       `If anything here does not match your understanding, please tell ${facts.officer.name} within five working days.`,
@@ -103,7 +149,7 @@ export function qualityImprovementNotice(facts: CaseFacts): Letter {
     'Dear Nominated Individual and Registered Manager,',
     [
       `${facts.authorityName} is placing ${whereAndWhat(facts)} under the formal stage of its Contract, Quality and Risk Management Policy, with effect from ${facts.today}.`,
-      `Why: the service is below the minimum standard we commission to, which is a CQC rating of Good overall and in each of the five key questions. Current ratings: ${facts.ratingSummary}.`,
+      ...groundsParagraphs(facts.grounds, 'Why: the grounds are'),
       { heading: 'What happens now' },
       {
         list: [
@@ -126,7 +172,7 @@ export function contractPerformanceNotice(facts: CaseFacts): Letter {
     'Dear Nominated Individual,',
     [
       `${facts.icbName} is issuing this Contract Performance Notice under the NHS care home contract for ${whereAndWhat(facts)}, alongside the council's Formal Quality Improvement Notice.`,
-      `The quality of care is below the standard the contract requires. Current CQC ratings: ${facts.ratingSummary}.`,
+      ...groundsParagraphs(facts.grounds, 'The ICB is acting on'),
       `The ICB's annual contract review continues as the contract requires. We will take part in the Quality Improvement Meeting and expect the improvement plan to cover nursing care.`,
       `Please direct questions to ${facts.officer.name}, who coordinates the joint process.`,
     ],
@@ -141,7 +187,8 @@ export function qimInvitation(facts: CaseFacts, qim: Qim): Letter {
     [
       `Following our conversation, I am confirming the Quality Improvement Meeting (QIM) for ${whereAndWhat(facts)}.`,
       { list: [`Date: ${qim.date}`, `Time: ${qim.time}`, `Venue: ${qim.venue}`] },
-      `I will chair the meeting. We will go through the quality concerns, what lies behind them and how they affect the people you support, and agree how we can help you bring the service back up to standard. Please bring your action plan, or we can build it with you.`,
+      ...groundsParagraphs(facts.grounds, 'The meeting is about'),
+      `I will chair the meeting. We will go through each of these, what lies behind it and how it affects the people you support, and agree how we can help you bring the service back up to standard. Please bring your action plan, or we can build it with you.`,
       `The company owner or chief officer and the Nominated Individual should know about this meeting. We expect the owner or a senior manager to attend together with the Registered Manager.`,
       `Also invited: ${qim.attendees.length ? qim.attendees.join(', ') : 'no one else at this stage'}.`,
       `At the end of the meeting we will settle our commissioning position (suspending new placements, placing with restrictions, or no further action) and whether people using the service and their families should be told about the concerns.`,
@@ -177,6 +224,7 @@ export function qimNotesAndActions(
     'Dear Registered Manager,',
     [
       `These are the agreed notes and actions from the Quality Improvement Meeting about ${whereAndWhat(facts)}.`,
+      ...groundsParagraphs(facts.grounds, 'The meeting considered'),
       ...(outcome.note ? [`Summary: ${outcome.note}`] : []),
       ...(outcome.position ? [`Commissioning position: ${POSITION_WORDS[outcome.position]}.`] : []),
       outcome.informServiceUsers
@@ -197,8 +245,10 @@ export function serviceProviderDefault(facts: CaseFacts, actions: ImprovementAct
     `Notice of service provider default: ${facts.locationName}`,
     'Dear Nominated Individual,',
     [
-      `Under our Contract, Quality and Risk Management Policy, a CQC rating below Good (or a whole-service safeguarding concern) is a service provider default. We are writing to tell you that ${whereAndWhat(facts)} is in default and has been referred to the joint Commissioning & Quality Board.`,
-      `Current ratings: ${facts.ratingSummary}.`,
+      `We are writing to tell you that ${whereAndWhat(facts)} is in default of its contract and has been referred to the joint Commissioning & Quality Board.`,
+      ...groundsParagraphs(facts.grounds, 'The default rests on'),
+      ...(facts.grounds.ratings.length ? ['Under our Contract, Quality and Risk Management Policy, a CQC rating below Good is in itself a service provider default.'] : []),
+      ...(facts.grounds.concerns.length ? ['The concerns have not been resolved through the Quality Improvement process, and further action is needed from you to evidence improvement.'] : []),
       { heading: 'Rectification required' },
       actions.length
         ? { list: actions.map((action) => `${action.action} — ${action.owner}, by ${action.due}`) }
@@ -215,7 +265,8 @@ export function rectificationNotice(facts: CaseFacts, chair: Contact): Letter {
     `CONFIDENTIAL — Rectification notice: ${facts.providerName} (${facts.locationName})`,
     'Dear Owner,',
     [
-      `Given the CQC inspection outcomes below Good for ${whereAndWhat(facts)}, and the quality improvement work we have done with you, ${facts.authorityName} and ${facts.icbName} have jointly decided to issue this rectification notice. It reflects the failures of care described in the latest inspection report (${facts.ratingSummary}).`,
+      `${facts.authorityName} and ${facts.icbName} have jointly decided to issue this rectification notice for ${whereAndWhat(facts)}, after the quality improvement work we have done with you.`,
+      ...groundsParagraphs(facts.grounds, 'The notice rests on'),
       `We will measure progress at the next CQC inspection and expect it to show significant improvement. If sustainable improvement is not made, the Commissioning & Quality Board will consider the service again and may issue a Final Warning Notice. Under a final warning you would need to evidence sustained improvement, to a level the Board accepts, within six months at most; if you could not, the Board may find you in breach of contract and end it with a letter of termination.`,
       `We will keep supporting you and your Registered Manager and keep monitoring progress through our usual quality improvement arrangements. The joint Contract, Quality and Risk Management Policy, which describes the Board, applies.`,
       `Please confirm that you have received this letter by replying to ${facts.officer.email}.`,
@@ -229,8 +280,8 @@ export function finalWarningNotice(facts: CaseFacts, chair: Contact, boardMeetin
     `CONFIDENTIAL — Final Warning Notice: ${facts.providerName} (${facts.locationName})`,
     'Dear Owner,',
     [
-      `The Care Quality Commission's latest ratings for ${whereAndWhat(facts)} are: ${facts.ratingSummary}.`,
-      `At its meeting on ${boardMeetingDate}, the joint Commissioning & Quality Board of ${facts.authorityName} and ${facts.icbName} decided to issue this Final Warning Notice, because of how serious the failures of care are and the service's history of inspection outcomes.`,
+      `At its meeting on ${boardMeetingDate}, the joint Commissioning & Quality Board of ${facts.authorityName} and ${facts.icbName} decided to issue this Final Warning Notice for ${whereAndWhat(facts)}, because the matters below have not been put right.`,
+      ...groundsParagraphs(facts.grounds, 'The warning rests on'),
       `You must evidence sustained improvement, to a level the Board accepts, by ${deadline} at the latest (six months from the date of this notice). The Board may accept it sooner. If you cannot, the Board may notify you that you are in breach of contract and end the contract with a letter of termination.`,
       `Depending on the size and nature of the service, we may ask you to a strategic meeting with senior managers to discuss the contract, what we expect and by when. We will keep supporting you and your staff and monitoring progress.`,
       `Please confirm that you have received this letter by replying to ${facts.officer.email}.`,
@@ -245,6 +296,7 @@ export function sustainabilityReviewNotice(facts: CaseFacts, reviewDate: string)
     'Dear Owner,',
     [
       `The Commissioning & Quality Board has accepted the evidence of improvement at ${whereAndWhat(facts)}. The service is no longer on the final warning route.`,
+      ...groundsParagraphs(facts.grounds, 'The case arose from'),
       `To make sure the improvement lasts, the Board has set an automatic review for ${reviewDate}, six months from today. If the improvement has not been sustained by then, the Board will consider the service again.`,
       `Thank you for the work you and your staff have done. ${facts.officer.name} remains your contact.`,
     ],
@@ -258,6 +310,7 @@ export function letterOfTermination(facts: CaseFacts, chair: Contact): Letter {
     'Dear Owner,',
     [
       `The Final Warning Notice for ${whereAndWhat(facts)} required you to evidence sustained improvement, to a level the Commissioning & Quality Board accepts, within six months. That has not happened.`,
+      ...groundsParagraphs(facts.grounds, 'The case rested on'),
       `The Board has therefore decided that you are in breach of contract, and ${facts.authorityName} is ending its contract with you. We will make no new placements with the service from today.`,
       `We will meet you to arrange an orderly end to the contract. We are writing to the people who use the service and their families to explain what is happening and how we will help them find other care. Anyone who chooses to stay with you may do so, as long as the service remains registered with the CQC and they understand what that means.`,
       `Please contact ${facts.officer.name} to arrange the meeting.`,
@@ -272,6 +325,7 @@ export function caseClosedNotice(facts: CaseFacts, why: string): Letter {
     'Dear Registered Manager,',
     [
       `The quality process about ${whereAndWhat(facts)} is now closed: ${why}`,
+      ...groundsParagraphs(facts.grounds, 'It was opened because of'),
       `Routine contract monitoring continues. Thank you for working with us. ${facts.officer.name} remains your contact.`,
     ],
     signature(facts.officer, facts.authorityName),
@@ -283,16 +337,19 @@ export function caseClosedNotice(facts: CaseFacts, why: string): Letter {
 export function letterToServiceUsers(facts: CaseFacts, reason: 'concerns' | 'termination' | 'resolved'): Letter {
   const body = {
     concerns: [
-      `We want you to hear directly from us that we have concerns about the quality of care at ${facts.locationName}, and that we are working with ${facts.providerName} to put them right.`,
+      `We want you to hear directly from us that we have concerns about the quality of care at ${facts.locationName}, and that we are working with ${facts.providerName} to put them right. They come from:`,
+      groundsForFamilies(facts.grounds),
       'Nothing changes for you today. If you have worries about your own care or that of someone close to you, please contact us: we will listen and help.',
     ],
     termination: [
-      `${facts.authorityName} is ending its contract with ${facts.providerName} for ${facts.locationName}, because the quality of care has not improved enough despite a long period of support.`,
+      `${facts.authorityName} is ending its contract with ${facts.providerName} for ${facts.locationName}, because the quality of care has not improved enough despite a long period of support. Our concerns came from:`,
+      groundsForFamilies(facts.grounds),
       'We will contact you personally to talk about what this means, and help you and your family choose and move to another service. Where someone cannot decide for themselves, we will hold a best-interests meeting with family, friends or an advocate.',
       'If you choose to stay, you may, as long as the service remains registered with the CQC; we will make sure you understand what that means.',
     ],
     resolved: [
-      `We wrote to you earlier about concerns at ${facts.locationName}. We are glad to tell you that they have now been resolved.`,
+      `We wrote to you earlier about concerns at ${facts.locationName}. We are glad to tell you that they have now been resolved. They came from:`,
+      groundsForFamilies(facts.grounds),
     ],
   }[reason];
   return compose(
@@ -324,7 +381,7 @@ export function decisionRequest(
       request.reminder > 0
         ? `This is reminder ${request.reminder}: nobody has answered yet. Please answer by ${request.dueBy}.`
         : `Please answer by ${request.dueBy}.`,
-      `Current ratings: ${facts.ratingSummary}.`,
+      ...groundsParagraphs(facts.grounds, 'The case rests on'),
       'Each link opens a confirmation page; nothing happens until you confirm there. Each link works once.',
       ...request.links.map((link) => ({ link: link.url, label: link.label })),
       { link: request.caseUrl, label: 'Open the case' },
@@ -346,7 +403,8 @@ export function boardPapers(
         ? `It is listed for the meeting on ${papers.meeting}.`
         : 'No scheduled meeting is at least seven days away: it will go to the next meeting, unless an urgent virtual decision is needed.',
       { heading: 'Summary' },
-      { list: [`Current CQC ratings: ${facts.ratingSummary}`, `Lead officer: ${facts.officer.name}`, ...papers.history] },
+      { list: [`Lead officer: ${facts.officer.name}`, ...papers.history, `CQC ratings on record today: ${facts.ratingSummary}`] },
+      ...groundsParagraphs(facts.grounds, 'The case rests on'),
       { heading: 'Improvement plan' },
       papers.plan.length ? { list: papers.plan.map((action) => `${action.action} — ${action.owner}, by ${action.due}`) } : 'No plan recorded.',
       'Decisions are recorded on the Board page after a quorate meeting (or an urgent virtual decision).',
@@ -362,6 +420,7 @@ export function safeguardingOption(facts: CaseFacts, step: string, asks: string,
     `Dear ${facts.officer.name},`,
     [
       `${whereAndWhat(facts)} is now at step "${step}": ${asks} Nothing is needed from you for this step.`,
+      ...groundsParagraphs(facts.grounds, 'The case rests on'),
       'If a whole-service concern arises meanwhile, you can pass the case to safeguarding; it will come back to this step afterwards, with any deadline unchanged.',
       ...links.map((link) => ({ link: link.url, label: link.label })),
       { link: caseUrl, label: 'Open the case' },
@@ -377,6 +436,7 @@ export function safeguardingReferral(facts: CaseFacts, note: string, link: Decis
     [
       `${facts.officer.name} has passed the quality case about ${whereAndWhat(facts)} to safeguarding as a whole-service concern.`,
       ...(note ? [`Officer's note: ${note}`] : []),
+      ...groundsParagraphs(facts.grounds, 'The quality case rests on'),
       'The quality process waits while safeguarding leads. When you are ready for it to resume where it left off, use the link below.',
       ...link.map((item) => ({ link: item.url, label: item.label })),
       { link: caseUrl, label: 'Open the case' },
@@ -392,6 +452,7 @@ export function stepFailureAlert(facts: CaseFacts, step: string, error: string, 
     [
       `The step "${step}" for ${whereAndWhat(facts)} failed after its retries: ${error}`,
       'The case is waiting where it was; nothing has been lost. Fix the cause, then retry the step from the case page or the link that follows in a separate email.',
+      ...groundsParagraphs(facts.grounds, 'For reference, the case rests on'),
       { link: caseUrl, label: 'Open the case' },
     ],
     ['Care quality escalation', facts.authorityName],

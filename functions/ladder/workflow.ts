@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { addCalendarMonths, addDays, addWorkingDays, isoDate, secondsUntil } from '../lib/clock';
+import { addCalendarMonths, addDays, isoDate, secondsUntil } from '../lib/clock';
 import { improvementActionSchema, qimSchema, COMMISSIONING_POSITIONS, POSITION_LABELS, STAGES, type Case, type MemoRag, type Stage } from '../lib/model';
 import { signLink } from '../lib/links';
 import { calendarDate, clockTime } from '../lib/dates';
@@ -27,6 +27,7 @@ import {
   type LadderDeps,
 } from './context';
 import { listMeetings } from './board';
+import { eventTime, FOLLOWED_EVENTS, responseDue } from './due';
 
 // ---- what crosses the boundary from the state machine ----------------------------------------
 
@@ -56,7 +57,7 @@ export type WorkflowState = z.infer<typeof workflowStateSchema>;
 const executionSchema = z.object({ id: z.string(), startTime: z.string(), stateMachineId: z.string(), stateEnteredTime: z.string().optional() });
 
 const onTimeoutSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('remind'), every: z.enum(['response', 'board', 'inspection']) }),
+  z.object({ kind: z.literal('remind'), every: z.enum(['response', 'board', 'inspection']), after: z.enum(FOLLOWED_EVENTS).optional() }),
   z.object({ kind: z.literal('deadline'), deadline: z.enum(['finalWarning', 'review']), next: z.string() }),
 ]);
 
@@ -160,12 +161,12 @@ async function prepareWait(deps: LadderDeps, event: Extract<WorkflowEvent, { act
   const { policy } = deps.config;
   const current = await deps.store.getCase(event.state.caseId);
   if (!current) throw new BadInput(`Case ${event.state.caseId} does not exist`);
+  // A step waiting on the Board is listed for a meeting: the first whose papers are in time.
+  const boardMeeting = event.assignee === 'board' ? await meetingFor(deps, now) : undefined;
   let until: Date;
   if (event.onTimeout.kind === 'remind') {
-    until =
-      event.onTimeout.every === 'response'
-        ? addWorkingDays(now, policy.responseWorkingDays)
-        : addDays(now, event.onTimeout.every === 'board' ? policy.boardReminderDays : policy.inspectionCheckDays);
+    // Due from the dated event the step follows (the QIM, the Board meeting), never before it.
+    until = responseDue(event.onTimeout.every, now, policy, eventTime(event.onTimeout.after, current, boardMeeting, now));
   } else {
     const deadline = current.deadlines[event.onTimeout.deadline];
     if (!deadline) throw new BadInput(`Case ${current.caseId} has no ${event.onTimeout.deadline} deadline on record`);
@@ -189,11 +190,22 @@ async function prepareWait(deps: LadderDeps, event: Extract<WorkflowEvent, { act
         since: sameStep && record.waitingOn ? record.waitingOn.since : now.toISOString(),
         reminders: sameStep && record.waitingOn ? record.waitingOn.reminders : 0,
       },
-      deadlines: { ...record.deadlines, ...(event.onTimeout.kind === 'remind' ? { response: until.toISOString() } : {}) },
+      deadlines: {
+        ...record.deadlines,
+        ...(event.onTimeout.kind === 'remind' ? { response: until.toISOString() } : {}),
+        ...(event.assignee === 'board' ? { boardMeeting } : {}),
+      },
     }),
     now.toISOString(),
   );
   return { timeoutSeconds, continueAsNew };
+}
+
+/** The first scheduled Board meeting at least the papers' notice away, as YYYY-MM-DD. */
+async function meetingFor(deps: LadderDeps, now: Date): Promise<string | undefined> {
+  const meetings = await listMeetings(deps);
+  const upcoming = meetings.filter((meeting) => meeting.status === 'scheduled').map((meeting) => meeting.date);
+  return meetingForReferral(upcoming, isoDate(now), deps.config.board.papersDaysBefore);
 }
 
 function assigneeId(context: CaseContext, assignee: z.infer<typeof waitFields.assignee>): string {
@@ -274,10 +286,8 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
       break;
     }
     case 'board': {
-      const meetings = await listMeetings(deps);
-      const upcoming = meetings.filter((meeting) => meeting.status === 'scheduled').map((meeting) => meeting.date);
-      const meeting = meetingForReferral(upcoming, isoDate(now), deps.config.board.papersDaysBefore);
-      await deps.store.updateCase(record.caseId, (current) => ({ ...current, deadlines: { ...current.deadlines, boardMeeting: meeting } }), now.toISOString());
+      // Listed by the prepare step, which counted the Board's due date from it.
+      const meeting = record.deadlines.boardMeeting;
       const letter = letters.boardPapers(context.facts, {
         reason: `${event.asks}${reminder ? ` (reminder ${reminder}: still awaiting a decision)` : ''}`,
         history: boardHistory(record),

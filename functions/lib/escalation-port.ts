@@ -12,8 +12,10 @@ export interface OpenCaseRequest {
   stage: 'informal' | 'formal';
   /** Plain words: "CQC rated Requires improvement overall (published 2026-10-01)". */
   trigger: string;
-  /** The ratings that triggered it, by domain. */
+  /** The ratings that triggered it, by domain (for a concern: the location's ratings on record). */
   ratings: Record<string, RatingEntry>;
+  /** A concern that opens the case, or feeds the one already open. */
+  concern?: { source: string; summary: string; raisedAt?: string };
 }
 
 export interface InspectionResult {

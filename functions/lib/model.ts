@@ -149,6 +149,21 @@ export const qimSchema = z.object({
 });
 export type Qim = z.infer<typeof qimSchema>;
 
+/**
+ * A concern about the quality of care (service quality feedback, safeguarding, whistle-blowing,
+ * professional feedback): when it was raised, where it came from, what it says.
+ */
+export const concernSchema = z.object({
+  /** When it was raised with the council (ISO timestamp, or a day as YYYY-MM-DD). */
+  raisedAt: z.string(),
+  /** Where it came from, as letters may name it ("a relative", "Healthwatch Westshire"). */
+  source: z.string(),
+  summary: z.string(),
+  /** The signed-in user who recorded it. */
+  recordedBy: z.string(),
+});
+export type Concern = z.infer<typeof concernSchema>;
+
 export const caseSchema = z.object({
   caseId: z.string(),
   locationId: z.string(),
@@ -161,6 +176,10 @@ export const caseSchema = z.object({
   returnStage: z.enum(STAGES).optional(),
   leadOfficer: z.string(),
   trigger: z.string(),
+  /** The location's ratings on record when the case opened (absent on records made before this was kept). */
+  openingRatings: z.record(z.string(), ratingEntrySchema).optional(),
+  /** Every concern raised about the location while the case is open, the first included. */
+  concerns: z.array(concernSchema).optional(),
   openedAt: z.string(),
   closedAt: z.string().optional(),
   outcome: z.string().optional(),
