@@ -63,6 +63,8 @@ export interface Runtime {
   readonly ses: LocalSes;
   readonly stateMachineArn: string;
   readonly lambdaFaults: LambdaFault[];
+  /** The HTTP server: its endpoint and the request-body bytes it holds. */
+  readonly http: LocalHttp;
   /** Resolves once every execution is waiting (on a person, a token or a timer). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -181,6 +183,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     ses,
     stateMachineArn,
     lambdaFaults,
+    http,
     idle: () => engine.whenIdle(),
     async close() {
       await http.close();

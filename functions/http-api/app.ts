@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { DomainError, NotFound, Unauthorised } from '../lib/errors';
 import { verifyChain } from '../lib/audit-chain';
+import { headerUser } from './request-checks';
 import { escalationPort, openCase, requireCase, resumeStalledCases } from '../ladder/cases';
 import { actOnLink, inspectLink, linkFormSchema } from '../ladder/decide';
 import { boardDecisionSchema, listMeetings, recordBoardDecision, recordMeeting, recordMeetingSchema, scheduleMeeting, scheduleMeetingSchema } from '../ladder/board';
@@ -94,9 +95,10 @@ function requireUser(deps: HttpDeps, request: HttpRequest): string {
   const user = deps.authenticate(request);
   if (!user) throw new Unauthorised('Sign in first: this endpoint needs an authenticated user');
   // Browsers send cookies with cross-site requests, never an Authorization header: so the JSON API
-  // changes nothing on a cookie alone (the pages' own forms carry CSRF tokens instead).
-  if (request.method !== 'GET' && request.method !== 'HEAD' && !request.headers.authorization) {
-    throw new Unauthorised('Changes through the API need an Authorization: Bearer token');
+  // changes nothing on a cookie alone, and the header must itself be a valid credential (the pages'
+  // own forms carry CSRF tokens instead).
+  if (request.method !== 'GET' && request.method !== 'HEAD' && !headerUser(deps.authenticate, request)) {
+    throw new Unauthorised('Changes through the API need a valid Authorization: Bearer token');
   }
   return user;
 }
