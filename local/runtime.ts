@@ -163,13 +163,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   // The audit checkpoint function, with its own key (a file apart from secrets.json) and its own
   // store (one read-only file per checkpoint); the HTTP API only invokes it, as on AWS.
-  const checkpointHandler = createAuditCheckpointHandler(async () => ({
+  const checkpointDeps = {
     doc: deps.store.doc,
     tableName: TABLE_NAME,
     key: localCheckpointKey(dataDir),
     store: dataDir ? folderCheckpointStore(localCheckpointFolder(dataDir)) : memoryCheckpointStore(),
     clock,
-  }));
+  };
+  const checkpointHandler = createAuditCheckpointHandler(async () => checkpointDeps);
   const auditCheckpoint = (reason: CheckpointReason) => checkpointHandler({ source: reason }, lambdaContext('audit-checkpoint'));
 
   const httpDeps: HttpDeps = { ...deps, authenticate: localAuthenticator(secrets.adminToken), pages: renderPage, ingestUpload: ingestUploadedRatings, auditCheckpoint };
