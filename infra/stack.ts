@@ -16,6 +16,7 @@ import { EscalationFunction } from './escalation-function';
 import { EscalationMail } from './escalation-mail';
 import { EscalationWorkflow, WorkflowReference } from './escalation-workflow';
 import { acknowledge } from './nag';
+import { AuditCheckpoint, readAuditCheckpointSettings } from './audit-checkpoint';
 import { RatingsIntake } from './ratings-intake';
 import { readDeploymentSettings, type DeploymentSettings } from './settings';
 
@@ -41,6 +42,8 @@ export class EscalationStack extends Stack {
   public readonly linkSigningKey: secretsmanager.Secret;
   /** CQC API subscription key, put here by hand after the first deploy. */
   public readonly cqcApiKey: secretsmanager.Secret;
+  /** The audit trail's signed checkpoints, outside the table's writers' reach. */
+  public readonly auditCheckpoint: AuditCheckpoint;
 
   constructor(scope: Construct, id: string, props: EscalationStackProps = {}) {
     super(scope, id, props);
@@ -169,8 +172,15 @@ export class EscalationStack extends Stack {
     this.ratings = new RatingsIntake(this, 'RatingsIntake', { importFunction: this.ratingsImportFunction });
     this.ratings.grantUpload(this.httpApiFunction);
 
+    this.auditCheckpoint = new AuditCheckpoint(this, 'AuditCheckpoint', {
+      table: this.table,
+      accessLogsBucket: this.ratings.accessLogsBucket,
+      ...readAuditCheckpointSettings(this),
+    });
+    this.auditCheckpoint.grantVerify(this.httpApiFunction);
+
     if (alarmAction) {
-      for (const fn of [this.workflowStepFunction, this.httpApiFunction, this.ratingsImportFunction]) {
+      for (const fn of [this.workflowStepFunction, this.httpApiFunction, this.ratingsImportFunction, this.auditCheckpoint.checkpointFunction]) {
         fn.errorsAlarm.addAlarmAction(alarmAction);
       }
     }
@@ -182,6 +192,7 @@ export class EscalationStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'RatingsBucketName', { value: this.ratings.bucket.bucketName });
+    new CfnOutput(this, 'AuditCheckpointBucketName', { value: this.auditCheckpoint.bucket.bucketName });
     new CfnOutput(this, 'CqcApiKeySecretArn', {
       value: this.cqcApiKey.secretArn,
       description: 'Put the CQC API subscription key here after the first deploy',

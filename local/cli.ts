@@ -4,9 +4,10 @@
  *
  *   npm run clock -- show | advance "6 months" | advance 3d
  *   npm run ingest -- <file.csv|file.ods> [--sheet Locations|Providers]
- *   npm run audit:verify [-- --dynamodb http://127.0.0.1:8000]
+ *   npm run audit:verify
  *
- * audit:verify also works with the product stopped: it then opens the data folder itself.
+ * audit:verify also works with the product stopped: it then opens the data folder itself (its
+ * table, checkpoint key and checkpoints) and writes the checkpoint itself.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +17,9 @@ import { z } from 'zod';
 import { loadConfigFile } from '../functions/lib/config';
 import { Store } from '../functions/lib/store';
 import { documentClient } from '../functions/lib/table';
-import { verifyAllChains } from '../functions/http-api/app';
+import { folderCheckpointStore, localCheckpointFolder, localCheckpointKey, runAuditCheckpoint } from '../functions/audit/checkpoint';
+import { auditReportSchema, type AuditReport } from '../functions/audit/verify';
+import { VirtualClock } from './clock';
 import { escalationPort } from '../functions/ladder/cases';
 import type { LadderDeps } from '../functions/ladder/context';
 import type { Clock } from '../functions/lib/clock';
@@ -102,35 +105,56 @@ async function ingest(args: string[]): Promise<number> {
   return runIngestCli(args, { doc: store.doc, tableName: TABLE_NAME, config: deps.config, escalation: escalationPort(deps), clock: deps.clock });
 }
 
+function printAuditReport(report: AuditReport): void {
+  const against = report.checkpoint
+    ? `against checkpoint #${report.checkpoint.number} of ${report.checkpoint.writtenAt} (${report.checkpoint.cases} cases; ${report.casesSinceCheckpoint} opened since)`
+    : 'with no checkpoint yet (each chain checked on its own)';
+  console.log(`Audit trail: ${report.cases} cases, ${report.events} events checked ${against}.`);
+  for (const problem of report.checkpointProblems) console.log(`  bad checkpoint ${problem.name}: ${problem.problem}`);
+  if (report.breaks.length === 0) console.log('Every chain is intact.');
+  else {
+    console.log(`${report.breaks.length} break(s):`);
+    for (const item of report.breaks) console.log(`  case ${item.caseId}${item.seq === undefined ? '' : `, seq ${item.seq}`}: ${item.reason} — ${item.message}`);
+  }
+  if (report.written) console.log(`Checkpoint #${report.written.number} written (${report.written.cases} cases).`);
+}
+
+/**
+ * Exit code 0: intact; 1: breaks or bad checkpoints found; 2: could not verify. Through the running
+ * product when there is one (its checkpoint function writes the checkpoint), else straight from
+ * the data folder: its table, its checkpoint key and its checkpoints.
+ */
 async function auditVerify(args: string[]): Promise<number> {
-  const flag = args.indexOf('--dynamodb');
-  let endpoint = flag >= 0 ? args[flag + 1] : undefined;
-  let stopDynamo: (() => Promise<void>) | undefined;
-  if (!endpoint) {
+  if (args.length > 0) {
+    console.error('usage: npm run audit:verify   (the data folder is DATA_DIR, default .data)');
+    return 2;
+  }
+  let report: AuditReport;
+  try {
     const info = running();
-    if (info && (await reachable(info.endpoints.dynamodb))) {
-      endpoint = info.endpoints.dynamodb;
+    if (info && (await reachable(`${info.endpoints.http}/health`))) {
+      const { adminToken } = secretsSchema.parse(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')));
+      const response = await fetch(`${info.endpoints.http}/admin/audit/verify`, { headers: { authorization: `Bearer ${adminToken}` } });
+      if (!response.ok) throw new Error(`The product refused the verify: HTTP ${response.status} ${await response.text()}`);
+      report = auditReportSchema.parse(await response.json());
     } else {
       if (!existsSync(join(dataDir, 'dynamodb'))) throw new Error(`No data in ${dataDir}: nothing to verify`);
       const dynamo = await startDynamo({ path: join(dataDir, 'dynamodb') });
-      endpoint = dynamo.endpoint;
-      stopDynamo = () => dynamo.close();
+      const clock = new VirtualClock({ offsetFile: join(dataDir, 'clock.json') });
+      try {
+        const doc = documentClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: dynamo.endpoint });
+        report = await runAuditCheckpoint({ doc, tableName: TABLE_NAME, key: localCheckpointKey(dataDir), store: folderCheckpointStore(localCheckpointFolder(dataDir)), clock }, 'verify');
+      } finally {
+        clock.close();
+        await dynamo.close();
+      }
     }
+  } catch (error) {
+    console.error(`Could not verify the audit trail: ${(error as Error).message}`);
+    return 2;
   }
-  try {
-    const store = new Store(documentClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint }), TABLE_NAME);
-    const report = await verifyAllChains({ store });
-    console.log(`Audit trail: ${report.cases} cases, ${report.events} events checked.`);
-    if (report.ok) {
-      console.log('Every chain is intact.');
-      return 0;
-    }
-    console.log(`${report.breaks.length} break(s):`);
-    for (const item of report.breaks) console.log(`  case ${item.caseId}, event seq ${item.seq}: ${item.reason}`);
-    return 1;
-  } finally {
-    await stopDynamo?.();
-  }
+  printAuditReport(report);
+  return report.ok ? 0 : 1;
 }
 
 async function main(argv: string[]): Promise<number> {

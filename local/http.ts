@@ -15,10 +15,13 @@ import type { LocalSes } from './ses';
 import { mailPage, mailMessagePage, loginPage } from './local-pages';
 import { isPagePath } from '../functions/web/pages';
 import { tokenMatches } from './auth';
+import { bodyAllowance, headerUser } from '../functions/http-api/request-checks';
 import { listenOnLoopback } from './net';
 
 export interface LocalHttp {
   readonly endpoint: string;
+  /** Bytes of request bodies held now, and at most so far. */
+  bodyBytes(): { held: number; peak: number };
   close(): Promise<void>;
 }
 
@@ -26,27 +29,112 @@ export interface LocalHttpOptions {
   port?: number;
   handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   local: { clock: VirtualClock; engine: LocalStepFunctions; ses: LocalSes; adminToken: string; deps: HttpDeps };
+  /** @default MAX_BUFFERED_BYTES */
+  maxBufferedBytes?: number;
 }
 
-const MAX_BODY_BYTES = 50 * 1024 * 1024;
+/** The sign-in form and the clock take a few short fields. */
+const LOGIN_BYTES = 8 * 1024;
+const CLOCK_BYTES = 1024;
+/** All bodies being read or handled at once hold at most this much memory; beyond it: 503. */
+export const MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
 
-/** Where to go after signing in: a path on this server only (never `//host` or a full URL). */
 /** Where to go after signing in: a path on this server only, in printable ASCII (a header value). */
 function safeNext(next: string | null | undefined): string {
   return next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/cases';
 }
 
-class BodyTooLarge extends Error {}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
+/**
+ * The request target as a URL on this server, or undefined when it is not a path (`*`, a
+ * non-HTTP absolute URL). The target is appended to the origin, never resolved against it: `//]x`
+ * is the path `//]x`, not a URL whose host is `]x` (which threw, and answered 500).
+ */
+export function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    if (!target || target.startsWith('/')) return new URL(`http://127.0.0.1${target ?? '/'}`);
+    const absolute = new URL(target); // absolute-form, as sent to a proxy
+    return /^https?:$/.test(absolute.protocol) ? new URL(`http://127.0.0.1${absolute.pathname}${absolute.search}`) : undefined;
+  } catch {
+    return undefined;
   }
-  return Buffer.concat(chunks);
+}
+
+class ClientGone extends Error {}
+
+class BodyRefused extends Error {
+  constructor(
+    readonly status: 413 | 503,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Bytes held by request bodies, all requests together; the peak is kept for the tests' memory bound. */
+export class BodyBudget {
+  private held = 0;
+  private highest = 0;
+  constructor(readonly limit: number = MAX_BUFFERED_BYTES) {}
+  take(bytes: number): boolean {
+    if (this.held + bytes > this.limit) return false;
+    this.held += bytes;
+    this.highest = Math.max(this.highest, this.held);
+    return true;
+  }
+  give(bytes: number): void {
+    this.held -= bytes;
+  }
+  stats(): { held: number; peak: number } {
+    return { held: this.held, peak: this.highest };
+  }
+}
+
+/**
+ * Reads a body of at most `limit` bytes, counting it against the shared budget as it streams in
+ * (a declared Content-Length is checked, and reserved, before a byte is read). On refusal the
+ * request is paused, never destroyed, so the 413/503 still reaches the client. Returns the body
+ * and how many budget bytes it holds (give them back once the response is sent).
+ */
+function readBody(req: IncomingMessage, limit: number, budget: BodyBudget): Promise<{ body: Buffer; held: number }> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const tooLarge = () => new BodyRefused(413, `The body of this request is limited to ${limit} bytes`);
+    const busy = () => new BodyRefused(503, 'The server is reading too many large requests at once; try again shortly');
+    if (Number.isFinite(declared) && declared > limit) return reject(tooLarge());
+    let held = Number.isFinite(declared) && declared > 0 ? declared : 0;
+    if (!budget.take(held)) return reject(busy());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (error: Error) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      req.pause();
+      budget.give(held);
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return stop(tooLarge());
+      if (size > held) {
+        if (!budget.take(size - held)) return stop(busy());
+        held = size;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      req.off('close', onClose);
+      resolve({ body: Buffer.concat(chunks, size), held });
+    };
+    const onError = () => stop(new ClientGone());
+    // The client went away mid-body: nothing to answer, and its bytes go back to the budget.
+    const onClose = () => stop(new ClientGone());
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
 }
 
 function toEvent(req: IncomingMessage, url: URL, body: Buffer): APIGatewayProxyEventV2 {
@@ -98,17 +186,43 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 
 export async function startHttpServer(options: LocalHttpOptions): Promise<LocalHttp> {
   const { local } = options;
+  const budget = new BodyBudget(options.maxBufferedBytes);
   const server = createServer((req, res) => {
+    let held = 0;
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      let body: Buffer;
-      try {
-        body = await readBody(req);
-      } catch (error) {
-        if (error instanceof BodyTooLarge) return json(res, 413, { error: 'PayloadTooLarge', message: `Bodies are limited to ${MAX_BODY_BYTES} bytes` });
-        throw error;
+      const url = requestUrl(req.url);
+      if (!url) {
+        res.setHeader('connection', 'close');
+        return json(res, 400, { error: 'BadRequest', message: 'The request target must be a path on this server' });
       }
-      const user = local.deps.authenticate({ method: req.method ?? 'GET', path: url.pathname, rawQuery: '', query: {}, headers: req.headers as Record<string, string>, body: '', sourceIp: '' });
+      const method = req.method ?? 'GET';
+      // Who is calling and whether the route takes a body are known from the headers: a body is
+      // read only for a route that takes one, from a caller allowed to send it, up to its limit.
+      const probe = { method, path: url.pathname, rawQuery: '', query: {}, headers: req.headers as Record<string, string>, body: '', sourceIp: '' };
+      const user = local.deps.authenticate(probe);
+      const allowance =
+        url.pathname === '/login'
+          ? { bytes: LOGIN_BYTES, auth: 'none' as const }
+          : url.pathname === '/local/clock'
+            ? { bytes: CLOCK_BYTES, auth: 'header' as const }
+            : bodyAllowance(method, url.pathname, local.deps.uploadLimit?.bytes);
+      const mayRead = allowance && (allowance.auth === 'none' || (allowance.auth === 'session' ? user : headerUser(local.deps.authenticate, probe)));
+      let body: Buffer = Buffer.alloc(0);
+      if (allowance && mayRead) {
+        try {
+          ({ body, held } = await readBody(req, allowance.bytes, budget));
+        } catch (error) {
+          if (error instanceof ClientGone) return res.destroy();
+          if (!(error instanceof BodyRefused)) throw error;
+          res.setHeader('connection', 'close');
+          if (error.status === 503) res.setHeader('retry-after', '5');
+          return json(res, error.status, { error: error.status === 413 ? 'PayloadTooLarge' : 'Busy', message: error.message });
+        }
+      } else if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
+        // An unknown route or a caller who may not post here: answered without reading the body,
+        // and the connection is closed rather than kept for the unread bytes.
+        res.setHeader('connection', 'close');
+      }
       if (url.pathname === '/login') {
         const form = req.method === 'POST' ? new URLSearchParams(body.toString('utf8')) : url.searchParams;
         const token = form.get('token') ?? '';
@@ -124,7 +238,7 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
       }
       if (url.pathname === '/local/clock') {
         if (req.method === 'GET') return json(res, 200, { now: local.clock.now().toISOString(), offsetMs: local.clock.offsetMs() });
-        if (!user || !req.headers.authorization) return json(res, 401, { error: 'Unauthorised', message: 'Moving the clock needs the admin token (Authorization: Bearer)' });
+        if (!headerUser(local.deps.authenticate, probe)) return json(res, 401, { error: 'Unauthorised', message: 'Moving the clock needs the admin token (Authorization: Bearer)' });
         let parsed: z.infer<typeof advanceSchema>;
         try {
           parsed = advanceSchema.parse(JSON.parse(body.toString('utf8') || '{}'));
@@ -158,15 +272,18 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
       send(res, result.statusCode ?? 200, Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8'), headers);
-    })().catch((error: unknown) => {
-      console.error('Local HTTP server error', error);
-      if (!res.headersSent) json(res, 500, { error: 'InternalError' });
-      else res.end();
-    });
+    })()
+      .catch((error: unknown) => {
+        console.error('Local HTTP server error', error);
+        if (!res.headersSent) json(res, 500, { error: 'InternalError' });
+        else res.end();
+      })
+      .finally(() => budget.give(held));
   });
   const port = await listenOnLoopback(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    bodyBytes: () => budget.stats(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -30,6 +30,9 @@ import { ensureTable, localDynamoClient, startDynamo, type LocalDynamo } from '.
 import { startSes, type LocalSes } from './ses';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, STATE_MACHINE_NAME, TABLE_NAME } from './endpoints';
 import { startHttpServer, type LocalHttp } from './http';
+import { createAuditCheckpointHandler } from '../functions/audit-checkpoint/handler';
+import { folderCheckpointStore, localCheckpointFolder, localCheckpointKey, memoryCheckpointStore } from '../functions/audit/checkpoint';
+import type { AuditReport, CheckpointReason } from '../functions/audit/verify';
 
 import { PROJECT_ROOT } from './paths';
 export { PROJECT_ROOT };
@@ -63,6 +66,10 @@ export interface Runtime {
   readonly ses: LocalSes;
   readonly stateMachineArn: string;
   readonly lambdaFaults: LambdaFault[];
+  /** Verifies the audit trail against the newest checkpoint and writes the next one. */
+  auditCheckpoint(reason: CheckpointReason): Promise<AuditReport>;
+  /** The HTTP server: its endpoint and the request-body bytes it holds. */
+  readonly http: LocalHttp;
   /** Resolves once every execution is waiting (on a person, a token or a timer). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -154,7 +161,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   deps.stateMachineArn = stateMachineArn;
   lambdas.workflowStep = createWorkflowStepHandler(async () => deps);
 
-  const httpDeps: HttpDeps = { ...deps, authenticate: localAuthenticator(secrets.adminToken), pages: renderPage, ingestUpload: ingestUploadedRatings };
+  // The audit checkpoint function, with its own key (a file apart from secrets.json) and its own
+  // store (one read-only file per checkpoint); the HTTP API only invokes it, as on AWS.
+  const checkpointDeps = {
+    doc: deps.store.doc,
+    tableName: TABLE_NAME,
+    key: localCheckpointKey(dataDir),
+    store: dataDir ? folderCheckpointStore(localCheckpointFolder(dataDir)) : memoryCheckpointStore(),
+    clock,
+  };
+  const checkpointHandler = createAuditCheckpointHandler(async () => checkpointDeps);
+  const auditCheckpoint = (reason: CheckpointReason) => checkpointHandler({ source: reason }, lambdaContext('audit-checkpoint'));
+
+  const httpDeps: HttpDeps = { ...deps, authenticate: localAuthenticator(secrets.adminToken), pages: renderPage, ingestUpload: ingestUploadedRatings, auditCheckpoint };
   const httpHandler = createHttpHandler(async () => httpDeps);
   const http: LocalHttp = await startHttpServer({
     port: options.ports?.http,
@@ -168,6 +187,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   await engine.whenIdle();
   await resumeStalledCases(deps);
   await engine.whenIdle();
+  // A checkpoint on every start (on AWS: on a schedule), after verifying against the last one.
+  const started = await auditCheckpoint('start');
+  if (!started.ok) console.warn(`Audit trail: ${started.breaks.length} break(s) and ${started.checkpointProblems.length} bad checkpoint(s) found; run npm run audit:verify`);
 
   return {
     endpoints: { http: http.endpoint, dynamodb: dynamo.endpoint, stepfunctions: sfnServer.endpoint, ses: ses.endpoint, sesInbox: ses.inboxEndpoint },
@@ -181,6 +203,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     ses,
     stateMachineArn,
     lambdaFaults,
+    auditCheckpoint,
+    http,
     idle: () => engine.whenIdle(),
     async close() {
       await http.close();

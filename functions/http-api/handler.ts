@@ -10,6 +10,8 @@ import { lambdaDeps } from '../lib/aws-deps';
 import { renderPage } from '../web/pages';
 import { S3Client } from '@aws-sdk/client-s3';
 import { s3IngestUpload } from './s3-upload';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { invokeAuditCheckpoint } from '../audit/invoke';
 
 type Event = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -57,11 +59,22 @@ function uploadToBucket(): HttpDeps['ingestUpload'] {
   return s3IngestUpload(s3, bucket, process.env.UPLOAD_PREFIX ?? 'uploads/');
 }
 
+let lambda: LambdaClient | undefined;
+/** The checkpoint function, which alone holds the checkpoint key, does the verify (AUDIT_CHECKPOINT_FUNCTION). */
+function auditCheckpoint(): HttpDeps['auditCheckpoint'] {
+  const functionName = process.env.AUDIT_CHECKPOINT_FUNCTION;
+  if (!functionName) return undefined;
+  lambda ??= new LambdaClient({});
+  const client = lambda;
+  return (reason) => invokeAuditCheckpoint(client, functionName, reason);
+}
+
 export const handler = createHttpHandler(async (event) => ({
   ...(await lambdaDeps()),
   authenticate: () => jwtSubject(event),
   pages: renderPage,
   ingestUpload: uploadToBucket(),
+  auditCheckpoint: auditCheckpoint(),
   // API Gateway hands Lambda at most 6 MB, base64 makes a file a third larger.
   uploadLimit: { bytes: 4_000_000, hint: "Larger files, such as CQC's national ODS, go straight into the ratings bucket under uploads/" },
 }));

@@ -3,8 +3,6 @@
  * ahead), authentication of admin and Board endpoints, and the tamper-evident audit trail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { MEADOWBANK, OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
 import { dumpTable } from '../support/table-dump';
@@ -158,7 +156,7 @@ describe('the audit trail', () => {
     );
     report = (await (await product.api('GET', '/admin/audit/verify')).json()) as { ok: boolean; events: number; breaks: Array<{ caseId: string; seq: number; reason: string }> };
     expect(report.ok).toBe(false);
-    expect(report.breaks).toContainEqual({ caseId: target.caseId, seq: target.seq, reason: 'hash-mismatch' });
+    expect(report.breaks).toContainEqual(expect.objectContaining({ caseId: target.caseId, seq: target.seq, reason: 'hash-mismatch' }));
   });
 
   it('notices the newest events being deleted (the chain alone could not)', async () => {
@@ -166,17 +164,7 @@ describe('the audit trail', () => {
     const last = view.audit.at(-1)!;
     await product.runtime.deps.store.doc.send(new DeleteCommand({ TableName: product.runtime.deps.store.tableName, Key: keys.auditEvent(last.caseId, last.seq) }));
     const report = (await (await product.api('GET', '/admin/audit/verify')).json()) as { breaks: Array<{ caseId: string; seq: number; reason: string }> };
-    expect(report.breaks).toContainEqual({ caseId: last.caseId, seq: last.seq, reason: 'truncated' });
-  });
-
-  it('npm run audit:verify reports the same break from the command line, with a non-zero exit', async () => {
-    const run = promisify(execFile);
-    const result = await run(process.execPath, ['--import', 'tsx', 'local/cli.ts', 'audit-verify', '--dynamodb', product.runtime.endpoints.dynamodb], { cwd: new URL('../..', import.meta.url).pathname }).catch(
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
-    expect('code' in result ? result.code : 0).toBe(1);
-    expect(result.stdout).toMatch(/hash-mismatch/);
-    expect(result.stdout).toMatch(/QIM|seq/);
+    expect(report.breaks).toContainEqual(expect.objectContaining({ caseId: last.caseId, seq: last.seq, reason: 'truncated' }));
   });
 });
 
