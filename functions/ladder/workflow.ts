@@ -27,6 +27,7 @@ import {
   type LadderDeps,
 } from './context';
 import { listMeetings } from './board';
+import { adoptRecordedDecision } from './complete-task';
 
 // ---- what crosses the boundary from the state machine ----------------------------------------
 
@@ -37,6 +38,8 @@ export const decisionOutputSchema = z.object({
   at: z.string(),
   note: z.string().default(''),
   details: z.record(z.string(), z.unknown()).default({}),
+  /** The pending task the decision was recorded on (so its delivery can be recognised in history). */
+  taskId: z.string().optional(),
 });
 export type DecisionOutput = z.infer<typeof decisionOutputSchema>;
 
@@ -215,6 +218,10 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
       await deps.store.transitionTask(task.taskId, 'pending', { status: 'superseded', closedAt: now.toISOString() });
     }
   }
+  // A decision recorded at this step that never reached the workflow (its token died: a reminder
+  // fired, or the execution was lost and resumed from the record) answers this wait: no new request.
+  const adopted = await adoptRecordedDecision(deps, context.record.caseId, event.step, event.taskToken);
+  if (adopted) return { taskId: adopted.taskId, recordedDecision: true };
   await deps.store.putTask({
     taskId,
     caseId: context.record.caseId,
@@ -225,6 +232,7 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
     status: 'pending',
     createdAt: now.toISOString(),
     expiresAt: expiresAt.toISOString(),
+    executionArn: event.execution.id,
   });
   const record = await deps.store.updateCase(
     context.record.caseId,
@@ -359,17 +367,20 @@ export const DECISION_LABELS: Record<string, string> = {
 async function noteReminderDue(deps: LadderDeps, event: Extract<WorkflowEvent, { action: 'noteReminderDue' }>): Promise<WorkflowState> {
   const now = nowIso(deps);
   const current = await deps.store.getCase(event.state.caseId);
-  if (current?.pendingTaskId) {
-    await deps.store.transitionTask(current.pendingTaskId, 'pending', { status: 'timedOut', closedAt: now });
-  }
+  // A decision recorded just as the step timed out is not a reminder: the next wait takes it.
+  const answered = current?.pendingTaskId ? !(await deps.store.transitionTask(current.pendingTaskId, 'pending', { status: 'timedOut', closedAt: now })) && (await deps.store.getTask(current.pendingTaskId))?.status === 'decided' : false;
   const record = await deps.store.updateCase(
     event.state.caseId,
     (value) => ({
       ...value,
-      waitingOn: value.waitingOn ? { ...value.waitingOn, reminders: value.waitingOn.reminders + 1 } : value.waitingOn,
+      waitingOn: value.waitingOn && !answered ? { ...value.waitingOn, reminders: value.waitingOn.reminders + 1 } : value.waitingOn,
     }),
     now,
   );
+  if (answered) {
+    await audit(deps, record.caseId, 'reminder not needed: a decision was recorded as the step timed out', { step: event.step });
+    return next(record);
+  }
   await audit(deps, record.caseId, 'reminder due', { step: event.step, reminders: record.waitingOn?.reminders ?? 1 });
   return next(record);
 }
