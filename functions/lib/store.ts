@@ -335,6 +335,24 @@ export class Store {
    * seq order: a writer that saw the tip at seq n has seen every event up to n.
    */
   async appendAudit(draft: AuditDraft, options: AppendOptions = {}): Promise<AuditEvent> {
+    // Writers in this process queue per case instead of racing each other for the tip; the
+    // conditional write and the jittered retries still settle races with other processes.
+    const queued = this.auditQueues.get(draft.caseId) ?? Promise.resolve();
+    const turn = queued.then(() => this.appendAuditNow(draft, options));
+    const tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.auditQueues.set(draft.caseId, tail);
+    void tail.then(() => {
+      if (this.auditQueues.get(draft.caseId) === tail) this.auditQueues.delete(draft.caseId);
+    });
+    return turn;
+  }
+
+  private readonly auditQueues = new Map<string, Promise<void>>();
+
+  private async appendAuditNow(draft: AuditDraft, options: AppendOptions): Promise<AuditEvent> {
     const retry = { ...AUDIT_RETRY, ...options.retry };
     const detail = { ...(draft.detail ?? {}), ...(options.eventId ? { eventId: options.eventId } : {}) };
     let checked = options.after ?? 0;
