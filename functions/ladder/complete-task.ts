@@ -235,7 +235,15 @@ export async function adoptRecordedDecision(deps: LadderDeps, caseId: string, st
   for (const task of await deps.store.listTasks(caseId)) {
     if (task.status !== 'decided' || !task.recorded) continue;
     if (task.step !== step) {
-      await refuse(deps, task, task.recorded, 'StepMovedOn: the case left this step before the decision reached it');
+      // Usually delivered already (the workflow got here because of it, and the request that
+      // recorded it has not marked it yet, or died before it could): settling finds that out
+      // from history; if it never arrived, the case has left its step and it is refused.
+      try {
+        await settleDecision(deps, task);
+      } catch (error) {
+        // Never fails this wait: the note stays, and recovery settles it later.
+        console.error(`Could not settle the recorded decision on task ${task.taskId}`, error);
+      }
       continue;
     }
     await recordDecisionEvent(deps, task, task.recorded);
