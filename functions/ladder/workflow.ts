@@ -222,6 +222,8 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
   // fired, or the execution was lost and resumed from the record) answers this wait: no new request.
   const adopted = await adoptRecordedDecision(deps, context.record.caseId, event.step, event.taskToken);
   if (adopted) return { taskId: adopted.taskId, recordedDecision: true };
+  // Refusals parked beside a busy chain (a crowd pressing the last step's link) join it now.
+  await deps.store.drainAuditInbox(context.record.caseId).catch((error: unknown) => console.error(`Parked audit events of ${context.record.caseId} not chained yet`, error));
   await deps.store.putTask({
     taskId,
     caseId: context.record.caseId,

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { lambdaDeps, readSecret } from '../lib/aws-deps';
 import { escalationPort } from '../ladder/cases';
 import { recoverInterruptedIngests } from '../ladder/ingest-recovery';
+import { settleRecordedDecisions } from '../ladder/complete-task';
 import { openRatingsFile } from '../ingest/files';
 import { ingestRatings } from '../ingest/ingest';
 import { sheetFromName } from '../ladder/ingest-upload';
@@ -70,6 +71,8 @@ export async function runImport(deps: ImportDeps, event: ImportEvent): Promise<u
   // The daily run first puts right what a run that died left behind: its record, and the ladder
   // calls its locations were owed (a run heard of within the lease may still be alive: left alone).
   const recovery = await recoverInterruptedIngests(ladder, common.escalation);
+  // ...and sends any recorded decision still short of the workflow (the request that recorded it died).
+  await settleRecordedDecisions(ladder);
   const until = event.until ?? ladder.clock.now().toISOString();
   const cursor = await ladder.store.getRaw(CURSOR);
   const since = event.since ?? (typeof cursor?.until === 'string' ? cursor.until : new Date(Date.parse(until) - 86_400_000).toISOString());
