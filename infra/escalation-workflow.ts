@@ -80,15 +80,18 @@ export class WorkflowReference extends Construct {
     this.stateMachine.grant(grantee, ...actions);
   }
 
-  /** DescribeExecution on this state machine's executions (resuming a case checks its execution). */
+  /**
+   * DescribeExecution and GetExecutionHistory on this state machine's executions: resuming a case
+   * checks its execution, and settling a recorded decision reads whether its task already took it.
+   */
   public grantExecutionControl(grantee: iam.IGrantable): void {
-    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution');
+    this.stateMachine.grantExecution(grantee, 'states:DescribeExecution', 'states:GetExecutionHistory');
     const principal = grantee.grantPrincipal;
     if (Construct.isConstruct(principal)) {
       acknowledgeWildcards(
         principal,
         [this.executionsArn],
-        'DescribeExecution on executions of the escalation state machine only; an execution ARN ' +
+        'DescribeExecution and GetExecutionHistory on executions of the escalation state machine only; an execution ARN ' +
           'ends with the execution name, which is per case and not known in advance.',
       );
     }

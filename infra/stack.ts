@@ -123,6 +123,7 @@ export class EscalationStack extends Stack {
       .bindSecret(this.linkSigningKey, 'SIGNING_KEY_SECRET_ARN');
     this.mail.bind(this.workflowStepFunction);
     workflowRef.grantStartExecution(this.workflowStepFunction); // continue as a new execution
+    workflowRef.grantTaskResponse(this.workflowStepFunction, ['states:SendTaskSuccess']); // a wait takes a decision recorded before it
 
     this.httpApiFunction = new EscalationFunction(this, 'HttpApi', {
       source: 'http-api',
@@ -154,6 +155,7 @@ export class EscalationStack extends Stack {
       .bindSecret(this.cqcApiKey, 'CQC_KEY_SECRET_ARN');
     workflowRef.grantStartExecution(this.ratingsImportFunction);
     workflowRef.grantTaskResponse(this.ratingsImportFunction, ['states:SendTaskSuccess']); // a new rating answers "await inspection"
+    workflowRef.grantExecutionControl(this.ratingsImportFunction); // ...settled like any decision; owed case openings
 
     // ---- workflow, API, intake ---------------------------------------------------------------
     this.workflow = new EscalationWorkflow(this, 'Workflow', {

@@ -20,7 +20,8 @@ import type { HttpDeps } from '../functions/http-api/app';
 import { createWorkflowStepHandler } from '../functions/workflow-step/handler';
 import { createHttpHandler } from '../functions/http-api/handler';
 import { renderPage } from '../functions/web/pages';
-import { resumeStalledCases } from '../functions/ladder/cases';
+import { escalationPort, resumeStalledCases } from '../functions/ladder/cases';
+import { recoverInterruptedIngests } from '../functions/ladder/ingest-recovery';
 import { ingestUploadedRatings } from '../functions/ladder/ingest-upload';
 import { escalationDefinitionString, substitute } from '../workflows/escalation';
 import { VirtualClock, writeFileAtomic } from './clock';
@@ -183,9 +184,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // The base URL in links must be where this server really listens.
   deps.config = httpDeps.config = { ...config, authority: { ...config.authority, baseUrl: http.endpoint } };
 
-  // Executions the engine could not bring back are started again from the cases' records.
+  // What a crash left half done is finished now, before anyone is let in: recorded decisions that
+  // never reached the workflow are sent (once), executions the engine could not bring back are
+  // started again from the cases' records (never a second one for a case), and ingest runs that
+  // died midway are marked interrupted and their locations' owed ladder calls made. Every run
+  // belongs to this process's predecessor, so none is still alive (lease 0).
   await engine.whenIdle();
   await resumeStalledCases(deps);
+  await engine.whenIdle();
+  await recoverInterruptedIngests(deps, escalationPort(deps), { leaseMs: 0 });
   await engine.whenIdle();
   // A checkpoint on every start (on AWS: on a schedule), after verifying against the last one.
   const started = await auditCheckpoint('start');

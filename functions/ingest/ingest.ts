@@ -24,6 +24,7 @@ import type { Clock } from '../lib/clock';
 import type { EscalationPort } from '../lib/escalation-port';
 import type { HistoricRating, RatingEntry } from '../lib/model';
 import { keys } from '../lib/table';
+import { crashPoint } from '../lib/crash-points';
 import {
   HEADER_SEARCH_ROWS,
   MissingColumn,
@@ -551,6 +552,7 @@ class Ingestion {
     }
     const written = await batchPut(doc, tableName, writes, this.deps.retry);
     this.summary.itemsWritten += written;
+    crashPoint('ingest:afterWrite');
 
     const cleared: Item[] = [];
     for (const item of owed) {

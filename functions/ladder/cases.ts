@@ -9,7 +9,8 @@ import type { EscalationPort, InspectionResult, OpenCaseRequest } from '../lib/e
 import type { Case, Concern } from '../lib/model';
 import { NotFound } from '../lib/errors';
 import { nowIso, type LadderDeps } from './context';
-import { completeTask } from './complete-task';
+import { completeTask, settleRecordedDecisions } from './complete-task';
+import { crashPoint } from '../lib/crash-points';
 
 /** Execution names allow letters, digits, `-` and `_`, up to 80 characters. */
 function executionName(caseId: string, generation: number): string {
@@ -78,18 +79,21 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
     version: 1,
     updatedAt: now.toISOString(),
   };
-  if (!existing) {
-    await deps.store.createCase(record);
-    await deps.store.appendAudit({
+  if (!existing) await deps.store.createCase(record);
+  // Once, even when a crash after creating the record brings us back here.
+  await deps.store.appendAudit(
+    {
       caseId,
-      at: now.toISOString(),
+      at: record.openedAt,
       actor: request.actor ?? 'ratings ingestion',
       action: 'case opened',
-      detail: { trigger: request.trigger, stage: request.stage, ratings: request.ratings, ...(concern ? { concern } : {}) },
+      detail: { trigger: record.trigger, stage: record.stage, ratings: request.ratings, ...(concern ? { concern } : {}) },
       source: request.source,
-    });
-  }
+    },
+    { eventId: `opened:${caseId}` },
+  );
   const executionArn = await startCaseExecution(deps, record, { stage: record.stage });
+  crashPoint('openCase:afterStart');
   await deps.store.updateCase(
     caseId,
     (value) => ({ ...value, executions: value.executions.some((item) => item.executionArn === executionArn) ? value.executions : [...value.executions, { executionArn, startedAt: nowIso(deps) }] }),
@@ -157,25 +161,60 @@ export function escalationPort(deps: LadderDeps): EscalationPort {
   };
 }
 
+function executionArnFor(deps: LadderDeps, caseId: string, generation: number): string {
+  return `${deps.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName(caseId, generation)}`;
+}
+
 /**
- * Open cases whose execution is not running any more (the local engine lost it, or it failed) are
- * started again from their record, at the step they were waiting on.
+ * The case's running execution, if it has one. Not only the last one its record lists: a crash
+ * between starting an execution and writing it on the record (opening the case, a resume, a
+ * continue-as-new) leaves one the record does not know yet. Execution names are derived from the
+ * case and its generation, so that one can only be the record's generation or the next.
+ */
+async function liveExecution(deps: LadderDeps, record: Case): Promise<{ executionArn: string; generation: number } | undefined> {
+  const candidates = new Map<string, number>();
+  const latest = record.executions.at(-1)?.executionArn;
+  if (latest) candidates.set(latest, record.generation);
+  for (const generation of [record.generation, record.generation + 1]) candidates.set(executionArnFor(deps, record.caseId, generation), generation);
+  for (const [executionArn, generation] of candidates) {
+    try {
+      const { status } = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (status === 'RUNNING') return { executionArn, generation };
+    } catch (error) {
+      if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Recovery, run on start and by the administrator's resume: first every recorded decision that
+ * has not reached Step Functions is sent (once); then open cases whose execution is not running
+ * any more (the local engine lost it, or it failed) are started again from their record, at the
+ * step they were waiting on — where the wait takes any decision recorded there. A case whose
+ * execution is running but missing from its record gets it written on instead: one case, one
+ * live execution.
  */
 export async function resumeStalledCases(deps: LadderDeps): Promise<string[]> {
+  await settleRecordedDecisions(deps);
   const resumed: string[] = [];
   for (const record of await deps.store.listCases()) {
     if (record.status !== 'open') continue;
-    const latest = record.executions.at(-1);
-    let running = false;
-    if (latest) {
-      try {
-        const { status } = await deps.sfn.send(new DescribeExecutionCommand({ executionArn: latest.executionArn }));
-        running = status === 'RUNNING';
-      } catch (error) {
-        if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
+    const live = await liveExecution(deps, record);
+    if (live) {
+      if (!record.executions.some((item) => item.executionArn === live.executionArn)) {
+        await deps.store.updateCase(
+          record.caseId,
+          (value) => ({
+            ...value,
+            generation: Math.max(value.generation, live.generation),
+            executions: value.executions.some((item) => item.executionArn === live.executionArn) ? value.executions : [...value.executions, { executionArn: live.executionArn, startedAt: nowIso(deps) }],
+          }),
+          nowIso(deps),
+        );
       }
+      continue;
     }
-    if (running) continue;
     // The next generation follows from what was read: two resumes at once ask for the same
     // execution (Step Functions starts it once) instead of starting two.
     const generation = record.generation + 1;

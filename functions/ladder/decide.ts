@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { isoDate } from '../lib/clock';
-import { formToken, verifyFormToken, verifyLink, parseLinkPath } from '../lib/links';
+import { formToken, verifyFormToken, verifyLink, parseLinkPath, type ParsedLink } from '../lib/links';
 import type { PendingTask } from '../lib/model';
 import { loadCase, nowIso, type CaseContext, type LadderDeps } from './context';
-import { completeTask, TaskNotCompleted } from './complete-task';
+import { completeTask, deliveryInFlight, settleDecision, TaskNotCompleted, type Completion } from './complete-task';
 import { DECISION_LABELS, qimArrangementSchema, qimOutcomeSchema } from './workflow';
 
 export type LinkRefusal =
@@ -19,6 +19,7 @@ export type LinkRefusal =
   | 'wrongOfficer'
   | 'notOffered'
   | 'used'
+  | 'recording'
   | 'superseded'
   | 'timedOut'
   | 'failed'
@@ -48,6 +49,9 @@ function formFor(decision: string, step: string): LinkView['form'] {
 }
 
 const TASK_STATE_REFUSAL: Record<Exclude<PendingTask['status'], 'pending'>, Exclude<LinkRefusal, 'badDetails'>> = {
+  // Recorded but not yet known to have reached the workflow: "used" while the request that
+  // recorded it is still delivering it (a double submit), "being recorded" once it is not.
+  decided: 'recording',
   used: 'used',
   superseded: 'superseded',
   timedOut: 'superseded',
@@ -68,6 +72,7 @@ export async function inspectLink(deps: LadderDeps, pathAndQuery: string): Promi
   // Whoever a step waits on, the case's lead officer may always pass it to safeguarding.
   const mayAct = task.assignee === parsed.officer || (parsed.decision === 'safeguarding' && parsed.officer === context.record.leadOfficer);
   if (!mayAct) return { ok: false, refusal: 'wrongOfficer', task };
+  if (task.status === 'decided' && deliveryInFlight(task, deps.clock.now())) return { ok: false, refusal: 'used', task };
   if (task.status !== 'pending') return { ok: false, refusal: TASK_STATE_REFUSAL[task.status], task };
   if (new Date(task.expiresAt).getTime() <= deps.clock.now().getTime()) return { ok: false, refusal: 'expired', task };
   return {
@@ -162,51 +167,87 @@ export type ActResult =
   | { ok: false; refusal: 'badDetails'; view: LinkView; errors: FieldError[] }
   | { ok: false; refusal: Exclude<LinkRefusal, 'badDetails'>; detail?: string; task?: PendingTask };
 
-async function refusedOnTask(deps: LadderDeps, view: LinkView, refusal: LinkRefusal, source: string | undefined): Promise<void> {
-  await deps.store.appendAudit({
-    caseId: view.task.caseId,
-    at: nowIso(deps),
-    actor: view.officer,
-    action: 'link refused',
-    detail: { reason: refusal, step: view.task.step, decision: view.decision },
-    source,
-  });
+/**
+ * A refused attempt on a real step is evidence: it goes on that case's audit trail. Many refusals
+ * can arrive at once (fifty presses of one link), all wanting the chain's tip: each retries with
+ * jitter, and one that still cannot get in is parked beside the chain (its own item, contending
+ * with nothing) and chained later. Recording a refusal never fails the request.
+ */
+async function recordRefusal(deps: LadderDeps, task: PendingTask, actor: string, detail: Record<string, unknown>, source: string | undefined): Promise<void> {
+  const draft = { caseId: task.caseId, at: nowIso(deps), actor, action: 'link refused', detail: { step: task.step, ...detail }, source };
+  try {
+    await deps.store.appendAudit(draft);
+  } catch (error) {
+    if ((error as Error).name !== 'ConcurrentUpdate') throw error;
+    await deps.store.parkAudit(draft);
+  }
 }
 
 /** Acts on a link: re-checks everything, checks the form token, then completes the task once. */
 export async function actOnLink(deps: LadderDeps, pathAndQuery: string, form: LinkForm, source: string | undefined): Promise<ActResult> {
   const check = await inspectLink(deps, pathAndQuery);
   if (!check.ok) {
-    // A refused attempt on a real step is evidence: it goes on that case's audit trail. (Only on
-    // POST: a GET, which scanners send, never writes.) Attempts naming no real step touch nothing.
+    // Only on POST: a GET, which scanners send, never writes. Attempts naming no real step touch nothing.
     const parsed = parseLinkPath(pathAndQuery);
     const task = check.task ?? (parsed.ok ? await deps.store.getTask(parsed.taskId) : undefined);
     if (task) {
-      await deps.store.appendAudit({
-        caseId: task.caseId,
-        at: nowIso(deps),
-        actor: parsed.ok ? parsed.officer : 'unknown',
-        action: 'link refused',
-        detail: { reason: check.refusal, step: task.step, decision: parsed.ok ? parsed.decision : undefined },
-        source,
-      });
+      await recordRefusal(deps, task, parsed.ok ? parsed.officer : 'unknown', { reason: check.refusal, decision: parsed.ok ? parsed.decision : undefined }, source);
+      // A decision recorded but stranded (its request died, or the workflow was out of reach):
+      // pressing again finishes it. Safe to repeat: every step of settling is idempotent.
+      if (check.refusal === 'recording') return await finishRecorded(deps, task, parsed.ok ? parsed : undefined);
     }
     return check;
   }
   const token = verifyFormToken(deps.signingKey, { taskId: check.task.taskId, decision: check.decision, officer: check.officer, expires: check.expires, token: form.formToken }, deps.clock.now());
   if (!token.ok) {
-    await refusedOnTask(deps, check, 'badForm', source);
+    await recordRefusal(deps, check.task, check.officer, { reason: 'badForm', decision: check.decision }, source);
     return { ok: false, refusal: 'badForm', task: check.task };
   }
   const details = detailsFrom(form, check.form, isoDate(deps.clock.now()));
   if (!details.ok) return { ok: false, refusal: 'badDetails', view: check, errors: details.errors };
+  let completion: Completion;
   try {
-    await completeTask(deps, check.task, { decision: check.decision, by: check.officer, note: form.note.trim(), details: details.details }, source);
+    completion = await completeTask(deps, check.task, { decision: check.decision, by: check.officer, note: form.note.trim(), details: details.details }, source);
   } catch (error) {
     if (error instanceof TaskNotCompleted) {
-      return { ok: false, refusal: error.reason === 'notPending' ? 'used' : error.reason === 'taskTimedOut' ? 'timedOut' : 'failed', task: check.task, detail: error.message };
+      const refusal = error.reason === 'notPending' ? 'used' : error.reason === 'taskTimedOut' ? 'timedOut' : 'failed';
+      // Lost the race for the step (someone pressed first): also evidence, also recorded.
+      if (refusal === 'used') await recordRefusal(deps, check.task, check.officer, { reason: 'used', decision: check.decision }, source);
+      return { ok: false, refusal, task: check.task, detail: refusal === 'used' ? undefined : error.message };
     }
     throw error;
   }
+  if (completion === 'recording') return { ok: false, refusal: 'recording', task: check.task };
   return { ok: true, view: check };
+}
+
+async function finishRecorded(deps: LadderDeps, task: PendingTask, link: ParsedLink | undefined): Promise<ActResult> {
+  try {
+    const settled = await settleDecision(deps, task);
+    if (settled === 'delivered') {
+      // The officer's own decision, finished by pressing again: it is recorded, say so.
+      if (link && task.recorded?.decision === link.decision && task.recorded.by === link.officer) return { ok: true, view: await recordedView(deps, task, link) };
+      return { ok: false, refusal: 'used', task };
+    }
+    if (settled === 'refused') return { ok: false, refusal: 'timedOut', task };
+  } catch (error) {
+    console.error(`Could not settle the recorded decision on task ${task.taskId}`, error);
+  }
+  return { ok: false, refusal: 'recording', task };
+}
+
+async function recordedView(deps: LadderDeps, task: PendingTask, link: ParsedLink): Promise<LinkView> {
+  const claim = { taskId: link.taskId, decision: link.decision, officer: link.officer, expires: link.expires };
+  return {
+    ok: true,
+    task,
+    context: await loadCase(deps, task.caseId),
+    decision: link.decision,
+    decisionLabel: DECISION_LABELS[link.decision] ?? link.decision,
+    officer: link.officer,
+    expires: link.expires,
+    signature: link.signature,
+    formToken: formToken(deps.signingKey, claim),
+    form: formFor(link.decision, task.step),
+  };
 }

@@ -28,6 +28,7 @@ import {
 } from './context';
 import { listMeetings } from './board';
 import { eventTime, FOLLOWED_EVENTS, responseDue } from './due';
+import { adoptRecordedDecision } from './complete-task';
 
 // ---- what crosses the boundary from the state machine ----------------------------------------
 
@@ -38,6 +39,8 @@ export const decisionOutputSchema = z.object({
   at: z.string(),
   note: z.string().default(''),
   details: z.record(z.string(), z.unknown()).default({}),
+  /** The pending task the decision was recorded on (so its delivery can be recognised in history). */
+  taskId: z.string().optional(),
 });
 export type DecisionOutput = z.infer<typeof decisionOutputSchema>;
 
@@ -227,6 +230,12 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
       await deps.store.transitionTask(task.taskId, 'pending', { status: 'superseded', closedAt: now.toISOString() });
     }
   }
+  // A decision recorded at this step that never reached the workflow (its token died: a reminder
+  // fired, or the execution was lost and resumed from the record) answers this wait: no new request.
+  const adopted = await adoptRecordedDecision(deps, context.record.caseId, event.step, event.taskToken);
+  if (adopted) return { taskId: adopted.taskId, recordedDecision: true };
+  // Refusals parked beside a busy chain (a crowd pressing the last step's link) join it now.
+  await deps.store.drainAuditInbox(context.record.caseId).catch((error: unknown) => console.error(`Parked audit events of ${context.record.caseId} not chained yet`, error));
   await deps.store.putTask({
     taskId,
     caseId: context.record.caseId,
@@ -237,6 +246,7 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
     status: 'pending',
     createdAt: now.toISOString(),
     expiresAt: expiresAt.toISOString(),
+    executionArn: event.execution.id,
   });
   const record = await deps.store.updateCase(
     context.record.caseId,
@@ -369,17 +379,20 @@ export const DECISION_LABELS: Record<string, string> = {
 async function noteReminderDue(deps: LadderDeps, event: Extract<WorkflowEvent, { action: 'noteReminderDue' }>): Promise<WorkflowState> {
   const now = nowIso(deps);
   const current = await deps.store.getCase(event.state.caseId);
-  if (current?.pendingTaskId) {
-    await deps.store.transitionTask(current.pendingTaskId, 'pending', { status: 'timedOut', closedAt: now });
-  }
+  // A decision recorded just as the step timed out is not a reminder: the next wait takes it.
+  const answered = current?.pendingTaskId ? !(await deps.store.transitionTask(current.pendingTaskId, 'pending', { status: 'timedOut', closedAt: now })) && (await deps.store.getTask(current.pendingTaskId))?.status === 'decided' : false;
   const record = await deps.store.updateCase(
     event.state.caseId,
     (value) => ({
       ...value,
-      waitingOn: value.waitingOn ? { ...value.waitingOn, reminders: value.waitingOn.reminders + 1 } : value.waitingOn,
+      waitingOn: value.waitingOn && !answered ? { ...value.waitingOn, reminders: value.waitingOn.reminders + 1 } : value.waitingOn,
     }),
     now,
   );
+  if (answered) {
+    await audit(deps, record.caseId, 'reminder not needed: a decision was recorded as the step timed out', { step: event.step });
+    return next(record);
+  }
   await audit(deps, record.caseId, 'reminder due', { step: event.step, reminders: record.waitingOn?.reminders ?? 1 });
   return next(record);
 }

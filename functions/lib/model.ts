@@ -215,7 +215,28 @@ export const caseSchema = z.object({
 });
 export type Case = z.infer<typeof caseSchema>;
 
-export const TASK_STATUSES = ['pending', 'used', 'superseded', 'timedOut', 'expired', 'failed'] as const;
+/**
+ * `decided`: the decision is recorded (the durable commit point) but not yet known to have reached
+ * Step Functions; `used`: it has. Nothing else moves a task out of `decided`.
+ */
+export const TASK_STATUSES = ['pending', 'decided', 'used', 'superseded', 'timedOut', 'expired', 'failed'] as const;
+
+/** A decision as recorded on its task, with everything needed to finish it after a crash. */
+export const recordedDecisionSchema = z.object({
+  decision: z.string(),
+  step: z.string(),
+  by: z.string(),
+  at: z.string(),
+  note: z.string().default(''),
+  details: z.record(z.string(), z.unknown()).default({}),
+  /** Where the request came from (the audit event's source). */
+  source: z.string().optional(),
+  /** The case's audit head seq just before the decision: its event can only come after it. */
+  auditAfter: z.number().int().nonnegative().default(0),
+  /** Until when the request that recorded it is still delivering it (others then say "used"). */
+  leaseUntil: z.string().optional(),
+});
+export type RecordedDecision = z.infer<typeof recordedDecisionSchema>;
 export const pendingTaskSchema = z.object({
   taskId: z.string(),
   caseId: z.string(),
@@ -232,6 +253,11 @@ export const pendingTaskSchema = z.object({
   closedBy: z.string().optional(),
   decision: z.string().optional(),
   failure: z.string().optional(),
+  /** The execution whose task token this is (older tasks may lack it). */
+  executionArn: z.string().optional(),
+  /** Set with `decided`: the decision, who, when, and what its audit event needs. */
+  recorded: recordedDecisionSchema.optional(),
+  deliveredAt: z.string().optional(),
 });
 export type PendingTask = z.infer<typeof pendingTaskSchema>;
 

@@ -13,7 +13,8 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { randomBytes } from 'node:crypto';
 import {
   auditEventSchema,
   caseSchema,
@@ -56,6 +57,37 @@ export interface AuditDraft {
   detail?: Record<string, unknown>;
   source?: string;
 }
+
+const parkedAuditSchema = z.object({
+  id: z.string(),
+  after: z.number().int().nonnegative().default(0),
+  draft: z.object({
+    caseId: z.string(),
+    at: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    detail: z.record(z.string(), z.unknown()).default({}),
+    source: z.string().optional(),
+  }),
+});
+
+/** How a writer that lost the race for the chain's tip backs off: full jitter, bounded. */
+export interface AuditRetry {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+export const AUDIT_RETRY: AuditRetry = { attempts: 25, baseDelayMs: 4, maxDelayMs: 250 };
+
+export interface AppendOptions {
+  /** Makes the append idempotent: an event with this id is written at most once. */
+  eventId?: string;
+  /** A seq known to come before any event with `eventId` (so only newer events are searched). */
+  after?: number;
+  retry?: Partial<AuditRetry>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
 
@@ -254,6 +286,26 @@ export class Store {
     }
   }
 
+  /** Notes that a decision on this task is about to be recorded; cleared once it is delivered. */
+  async markUndelivered(task: PendingTask, at: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.undelivered(task.taskId), gsi1pk: 'UNDELIVERED', gsi1sk: `${at}#${task.taskId}`, taskId: task.taskId, caseId: task.caseId, at },
+      }),
+    );
+  }
+
+  async clearUndelivered(taskId: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.undelivered(taskId) }));
+  }
+
+  /** Tasks whose decision may not have reached Step Functions yet (oldest first). */
+  async listUndelivered(): Promise<Array<{ taskId: string; at: string }>> {
+    const items = await this.queryIndex('UNDELIVERED');
+    return items.map((item) => ({ taskId: String(item.taskId), at: String(item.at) }));
+  }
+
   // ---- audit trail -------------------------------------------------------------------------
 
   async lastAuditEvent(caseId: string): Promise<AuditEvent | undefined> {
@@ -271,11 +323,56 @@ export class Store {
     return item ? this.parse(auditEventSchema, item) : undefined;
   }
 
-  /** Appends to the case's hash chain; never overwrites (a racing writer retries on the next seq). */
-  async appendAudit(draft: AuditDraft): Promise<AuditEvent> {
-    for (let attempt = 0; attempt < 10; attempt += 1) {
-      const previous = await this.lastAuditEvent(draft.caseId);
-      const event = sealEvent(previous, { ...draft, detail: draft.detail ?? {} });
+  /**
+   * Appends to the case's hash chain; never overwrites (a racing writer retries on the next seq).
+   * The chain's tip is a contention point, so a writer that lost backs off with full jitter
+   * (AUDIT_RETRY) before trying again; after its budget it gives up with ConcurrentUpdate.
+   *
+   * With `eventId` the append is idempotent: the id goes into the event's detail, and before each
+   * attempt the events after `after` (a seq known to precede any event with that id) are checked
+   * for it, so a replay (recovery after a crash, two settlers at once) returns the event already
+   * written instead of writing it twice. This holds under concurrency because the chain grows in
+   * seq order: a writer that saw the tip at seq n has seen every event up to n.
+   */
+  async appendAudit(draft: AuditDraft, options: AppendOptions = {}): Promise<AuditEvent> {
+    // Writers in this process queue per case instead of racing each other for the tip; the
+    // conditional write and the jittered retries still settle races with other processes.
+    const queued = this.auditQueues.get(draft.caseId) ?? Promise.resolve();
+    const turn = queued.then(() => this.appendAuditNow(draft, options));
+    const tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.auditQueues.set(draft.caseId, tail);
+    void tail.then(() => {
+      if (this.auditQueues.get(draft.caseId) === tail) this.auditQueues.delete(draft.caseId);
+    });
+    return turn;
+  }
+
+  private readonly auditQueues = new Map<string, Promise<void>>();
+
+  private async appendAuditNow(draft: AuditDraft, options: AppendOptions): Promise<AuditEvent> {
+    const retry = { ...AUDIT_RETRY, ...options.retry };
+    const detail = { ...(draft.detail ?? {}), ...(options.eventId ? { eventId: options.eventId } : {}) };
+    let checked = options.after ?? 0;
+    let known: AuditEvent | undefined;
+    for (let attempt = 0; attempt < retry.attempts; attempt += 1) {
+      if (attempt > 0) await sleep(Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt));
+      let previous: AuditEvent | undefined;
+      if (options.eventId) {
+        const newer = await this.auditEventsAfter(draft.caseId, checked);
+        const found = newer.find((event) => event.detail.eventId === options.eventId);
+        if (found) return found;
+        previous = newer.at(-1) ?? (checked > 0 ? (known?.seq === checked ? known : await this.auditEventAt(draft.caseId, checked)) : undefined);
+        if (previous) {
+          checked = previous.seq;
+          known = previous;
+        }
+      } else {
+        previous = await this.lastAuditEvent(draft.caseId);
+      }
+      const event = sealEvent(previous, { ...draft, detail });
       try {
         await this.doc.send(
           new PutCommand({
@@ -291,6 +388,53 @@ export class Store {
       }
     }
     throw new ConcurrentUpdate(`Audit trail of case ${draft.caseId} is too busy`);
+  }
+
+  private async auditEventsAfter(caseId: string, seq: number): Promise<AuditEvent[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':p': `CASE#${caseId}`, ':from': keys.auditEvent(caseId, seq + 1).sk, ':to': 'EVENT#~' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => this.parse(auditEventSchema, item));
+  }
+
+  private async auditEventAt(caseId: string, seq: number): Promise<AuditEvent | undefined> {
+    const item = await this.get(keys.auditEvent(caseId, seq));
+    return item ? this.parse(auditEventSchema, item) : undefined;
+  }
+
+  /**
+   * Keeps an audit event that could not join its chain just now (the chain was too busy): a
+   * separate item with its own key, so it never contends with anything. `drainAuditInbox` chains
+   * it later, once (the parked item's id becomes the event's id).
+   */
+  async parkAudit(draft: AuditDraft): Promise<void> {
+    const id = `${draft.at}-${randomBytes(6).toString('hex')}`;
+    const head = await this.auditHead(draft.caseId);
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.auditInbox(draft.caseId, id), gsi1pk: 'AUDITINBOX', gsi1sk: `${draft.at}#${draft.caseId}#${id}`, id, draft, after: head?.seq ?? 0 },
+      }),
+    );
+  }
+
+  /** Chains every parked audit event (of one case, or all), oldest first; returns how many. */
+  async drainAuditInbox(caseId?: string): Promise<number> {
+    const items = caseId
+      ? await this.queryAll({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `CASE#${caseId}`, ':s': 'AUDITINBOX#' }, ConsistentRead: true })
+      : await this.queryIndex('AUDITINBOX');
+    let drained = 0;
+    for (const item of items.sort((a, b) => String(a.sk).localeCompare(String(b.sk)))) {
+      const parked = parkedAuditSchema.safeParse(item);
+      if (!parked.success) continue;
+      const { id, draft, after } = parked.data;
+      await this.appendAudit({ ...draft, detail: { ...draft.detail, parked: true } }, { eventId: `parked:${id}`, after });
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.auditInbox(draft.caseId, id) }));
+      drained += 1;
+    }
+    return drained;
   }
 
   /** Moves the head forward only (a slower writer of an older event never moves it back). */

@@ -13,7 +13,9 @@
  * | email sent      | CASE#<caseId>         | EMAIL#<at>#<id>    | EMAILS                 | <at>#<id>              |
  * | outbox marker   | CASE#<caseId>         | OUTBOX#<hash>      | -                      | -                      |
  * | audit head      | CASE#<caseId>         | AUDITHEAD          | -                      | -                      |
+ * | parked audit    | CASE#<caseId>         | AUDITINBOX#<id>    | AUDITINBOX             | <at>#<caseId>#<id>     |
  * | pending task    | TASK#<taskId>         | TASK               | CASE#<caseId>          | TASK#<createdAt>       |
+ * | undelivered     | TASK#<taskId>         | UNDELIVERED        | UNDELIVERED            | <at>#<taskId>          |
  * | board meeting   | MEETING#<meetingId>   | MEETING            | MEETINGS               | <date>#<meetingId>     |
  * | ingest run      | INGEST#<runId>        | RUN                | INGESTS                | <startedAt>            |
  */
@@ -39,6 +41,10 @@ export const keys = {
   /** The newest audit event's seq and hash, so removing the newest events is noticed too. */
   auditHead: (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'AUDITHEAD' }),
   task: (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' }),
+  /** Written before a decision is recorded, removed once it reached Step Functions: what recovery settles. */
+  undelivered: (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'UNDELIVERED' }),
+  /** An audit event that could not join its chain at once (a busy chain): chained later, never dropped. */
+  auditInbox: (caseId: string, id: string) => ({ pk: `CASE#${caseId}`, sk: `AUDITINBOX#${id}` }),
   meeting: (meetingId: string) => ({ pk: `MEETING#${meetingId}`, sk: 'MEETING' }),
   ingestRun: (runId: string) => ({ pk: `INGEST#${runId}`, sk: 'RUN' }),
 } as const;

@@ -16,6 +16,8 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { lambdaDeps, readSecret } from '../lib/aws-deps';
 import { escalationPort } from '../ladder/cases';
+import { recoverInterruptedIngests } from '../ladder/ingest-recovery';
+import { settleRecordedDecisions } from '../ladder/complete-task';
 import { openRatingsFile } from '../ingest/files';
 import { ingestRatings } from '../ingest/ingest';
 import { sheetFromName } from '../ladder/ingest-upload';
@@ -49,7 +51,7 @@ export async function runImport(deps: ImportDeps, event: ImportEvent): Promise<u
       const object = await deps.s3.send(new GetObjectCommand({ Bucket: event.bucket, Key: key, VersionId: event.versionId }));
       const runId = object.Metadata?.['run-id'];
       const report = (update: Record<string, unknown>) => (runId ? reportRun(ladder, runId, update) : Promise.resolve());
-      await report({ status: 'running' });
+      await report({ status: 'running', heartbeatAt: ladder.clock.now().toISOString() });
       try {
         const file = join(folder, basename(key));
         await pipeline(object.Body as Readable, createWriteStream(file));
@@ -66,6 +68,11 @@ export async function runImport(deps: ImportDeps, event: ImportEvent): Promise<u
       await rm(folder, { recursive: true, force: true });
     }
   }
+  // The daily run first puts right what a run that died left behind: its record, and the ladder
+  // calls its locations were owed (a run heard of within the lease may still be alive: left alone).
+  const recovery = await recoverInterruptedIngests(ladder, common.escalation);
+  // ...and sends any recorded decision still short of the workflow (the request that recorded it died).
+  await settleRecordedDecisions(ladder);
   const until = event.until ?? ladder.clock.now().toISOString();
   const cursor = await ladder.store.getRaw(CURSOR);
   const since = event.since ?? (typeof cursor?.until === 'string' ? cursor.until : new Date(Date.parse(until) - 86_400_000).toISOString());
@@ -76,7 +83,7 @@ export async function runImport(deps: ImportDeps, event: ImportEvent): Promise<u
   if (summary.escalationFailures.length === 0) {
     await ladder.store.putRaw(CURSOR, undefined, { until, at: ladder.clock.now().toISOString() });
   }
-  return summary;
+  return { ...summary, recovery };
 }
 
 /** The Ratings page's record of an upload (made when the file was uploaded): bring it up to date. */

@@ -57,7 +57,12 @@ export const runSchema = z.object({
   finishedAt: z.string().optional(),
   by: z.string(),
   /** `accepted`: handed on to be ingested elsewhere (on AWS, the ratings bucket and its import function). */
-  status: z.enum(['running', 'done', 'failed', 'accepted']),
+  /** `interrupted`: the process running it died midway; recovery marked it (ladder/ingest-recovery.ts). */
+  status: z.enum(['running', 'done', 'failed', 'accepted', 'interrupted']),
+  /** When the run last reported progress: a run unheard of for longer than any run lives is dead. */
+  heartbeatAt: z.string().optional(),
+  /** What recovery did for an interrupted run: the ladder calls its locations were owed. */
+  recovery: z.object({ escalated: z.number(), casesOpened: z.number(), failures: z.number(), at: z.string() }).optional(),
   message: z.string().optional(),
   progress: countsSchema.optional(),
   summary: summarySchema.optional(),
@@ -119,7 +124,7 @@ export async function startRun(deps: HttpDeps, user: string, upload: { fileName:
   let writes = Promise.resolve();
   const onProgress = (progress: IngestProgress) => {
     const counts = countsSchema.parse(progress);
-    run = { ...run, progress: counts };
+    run = { ...run, progress: counts, heartbeatAt: deps.clock.now().toISOString() };
     const snapshot = run;
     writes = writes.then(() => saveRun(deps, snapshot)).catch(() => undefined);
   };
@@ -175,11 +180,12 @@ export async function runPage(deps: HttpDeps, runId: string): Promise<string> {
   const running = run.status === 'running';
   const body = html`<a class="govuk-back-link" href="/ratings">Ratings</a>
 <span class="govuk-caption-l">Ratings upload</span>
-<h1 class="govuk-heading-l">${running ? 'Reading the ratings file' : run.status === 'done' ? 'Ratings file read' : run.status === 'accepted' ? 'Ratings file accepted' : 'The ratings file could not be read'}</h1>
+<h1 class="govuk-heading-l">${running ? 'Reading the ratings file' : run.status === 'done' ? 'Ratings file read' : run.status === 'accepted' ? 'Ratings file accepted' : run.status === 'interrupted' ? 'Reading the ratings file was interrupted' : 'The ratings file could not be read'}</h1>
 <div id="run-status" data-run-status="${run.status}" aria-live="polite">
 ${running ? html`<p class="govuk-body">Started ${dateTime(run.startedAt)}. The counts below grow as rows are read. <a class="govuk-link" href="/ratings/${pathSegment(run.runId)}">Check progress again</a>.</p>` : ''}
 ${run.status === 'accepted' ? html`<div class="govuk-inset-text">${run.message ?? ''}</div>` : ''}
 ${run.status === 'done' ? successBanner(`${plural(run.summary?.rowsRead ?? 0, 'row')} read, ${plural(run.summary?.casesOpened ?? 0, 'case')} opened`) : ''}
+${run.status === 'interrupted' ? html`<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>Interrupted ${dateTime(run.finishedAt ?? run.startedAt)}. ${run.error ?? ''}${run.recovery ? ` On restart, ${plural(run.recovery.casesOpened, 'case')} owed by what it had written ${run.recovery.casesOpened === 1 ? 'was' : 'were'} opened.` : ''}</strong></div>` : ''}
 ${run.status === 'failed' ? html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">The upload stopped</h2><div class="govuk-error-summary__body"><p class="govuk-body">${run.error ?? ''}</p></div></div></div>` : ''}
 ${run.status === 'accepted' ? '' : counts(run)}
 ${run.summary ? rejectionsTable(run.summary) : ''}
@@ -210,7 +216,7 @@ ${runs.length
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Uploaded</th><th scope="col" class="govuk-table__header">File</th><th scope="col" class="govuk-table__header">Result</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Rows read</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Cases opened</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Rejected</th></tr></thead>
 <tbody class="govuk-table__body">${runs.slice(0, 20).map(
       (run) =>
-        html`<tr class="govuk-table__row"><td class="govuk-table__cell">${dateTime(run.startedAt)}</td><td class="govuk-table__cell app-break"><a class="govuk-link" href="/ratings/${pathSegment(run.runId)}">${run.fileName}</a></td><td class="govuk-table__cell">${run.status === 'done' ? html`<strong class="govuk-tag govuk-tag--green">Done</strong>` : run.status === 'failed' ? html`<strong class="govuk-tag govuk-tag--red">Failed</strong>` : run.status === 'accepted' ? html`<strong class="govuk-tag govuk-tag--grey">Accepted</strong>` : html`<strong class="govuk-tag govuk-tag--blue">Running</strong>`}</td><td class="govuk-table__cell govuk-table__cell--numeric">${(run.summary ?? run.progress)?.rowsRead ?? 0}</td><td class="govuk-table__cell govuk-table__cell--numeric">${run.summary?.casesOpened ?? ''}</td><td class="govuk-table__cell govuk-table__cell--numeric">${(run.summary ?? run.progress)?.rowsRejected ?? 0}</td></tr>`,
+        html`<tr class="govuk-table__row"><td class="govuk-table__cell">${dateTime(run.startedAt)}</td><td class="govuk-table__cell app-break"><a class="govuk-link" href="/ratings/${pathSegment(run.runId)}">${run.fileName}</a></td><td class="govuk-table__cell">${run.status === 'done' ? html`<strong class="govuk-tag govuk-tag--green">Done</strong>` : run.status === 'failed' ? html`<strong class="govuk-tag govuk-tag--red">Failed</strong>` : run.status === 'accepted' ? html`<strong class="govuk-tag govuk-tag--grey">Accepted</strong>` : run.status === 'interrupted' ? html`<strong class="govuk-tag govuk-tag--orange">Interrupted</strong>` : html`<strong class="govuk-tag govuk-tag--blue">Running</strong>`}</td><td class="govuk-table__cell govuk-table__cell--numeric">${(run.summary ?? run.progress)?.rowsRead ?? 0}</td><td class="govuk-table__cell govuk-table__cell--numeric">${run.summary?.casesOpened ?? ''}</td><td class="govuk-table__cell govuk-table__cell--numeric">${(run.summary ?? run.progress)?.rowsRejected ?? 0}</td></tr>`,
     )}</tbody></table>`
   : html`<p class="govuk-body">No file has been uploaded through this page yet.</p>`}`;
   return layout('Ratings', body, { active: '/ratings' });

@@ -80,18 +80,19 @@ describe('the workflow, as called by the functions', () => {
   const stateMachine = /:stateMachine:CareQualityEscalation-Escalation$/;
   const executions = /:execution:CareQualityEscalation-Escalation:\*$/;
 
-  it('workflow-step may only start executions (to continue as new)', () => {
-    expect(actionsOn(roles.workflowStep, stateMachine)).toEqual(['states:StartExecution']);
+  it('workflow-step may only start executions (to continue as new) and answer a wait with a decision recorded before it', () => {
+    expect(actionsOn(roles.workflowStep, stateMachine)).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
     expect(actionsOn(roles.workflowStep, executions)).toEqual([]);
   });
 
   it('http-api may answer task tokens with success, start executions and describe them: nothing it does not call', () => {
     expect(actionsOn(roles.httpApi, stateMachine)).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
-    expect(actionsOn(roles.httpApi, executions)).toEqual(['states:DescribeExecution']);
+    expect(actionsOn(roles.httpApi, executions)).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory']);
   });
 
-  it('ratings-import may start executions and answer "await inspection" tasks', () => {
+  it('ratings-import may start executions, answer "await inspection" tasks and read whether a task took its answer', () => {
     expect(actionsOn(roles.ratingsImport, stateMachine)).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
+    expect(actionsOn(roles.ratingsImport, executions)).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory']);
   });
 
   it('no function role is allowed any Step Functions action on another resource', () => {

@@ -149,7 +149,7 @@ describe('email links', () => {
     expect(heading(await response.text())).toMatch(/expired/);
   });
 
-  it('when Step Functions no longer knows the task, the officer is told and the pending task is marked', async () => {
+  it('when Step Functions lost the execution, the decision is kept ("being recorded") and the resumed case takes it, once', async () => {
     const fresh = product.newMail();
     expect(fresh.length).toBeGreaterThan(0);
     const view = await product.caseFor(MEADOWBANK);
@@ -158,13 +158,19 @@ describe('email links', () => {
     // The execution is stopped behind the case's back (an operator, a deploy gone wrong).
     await product.runtime.deps.sfn.send(new StopExecutionCommand({ executionArn: view.case.executions.at(-1)!.executionArn, error: 'Operator', cause: 'test' }));
     const result = await post(link, { formToken });
-    expect(result.status).toBe(409);
-    expect(heading(result.page)).toMatch(/could not be completed|stopped waiting/);
-    const after = await product.caseFor(MEADOWBANK);
-    const task = after.tasks.find((item) => item.taskId === after.case.pendingTaskId);
-    expect(task?.status).toBe('failed');
-    expect(task?.failure).toMatch(/TaskTimedOut|TaskDoesNotExist|InvalidToken/);
-    expect(product.actions(after)).toContain('decision refused by the workflow');
+    expect(result.status).toBe(202);
+    expect(heading(result.page)).toMatch(/being recorded/);
+    let after = await product.caseFor(MEADOWBANK);
+    expect(after.tasks.find((item) => item.taskId === after.case.pendingTaskId)?.status).toBe('decided');
+    // The administrator's resume starts the case again at its step, and that wait takes the decision.
+    expect((await product.api('POST', '/admin/resume')).status).toBe(200);
+    after = await product.caseFor(MEADOWBANK);
+    expect(after.case.stage).toBe('formal');
+    expect(after.case.waitingOn?.step).toBe('Approve Quality Improvement Notice');
+    expect(after.tasks.find((item) => item.taskId === view.case.pendingTaskId)?.status).toBe('used');
+    expect(product.actions(after).filter((action) => action === 'decision recorded')).toHaveLength(1);
+    expect(product.allMail().filter((email) => /Outcome of our informal discussion/.test(email.subject) && email.destination.to.includes('ruth.dale@hawthorn-care-group.example.co.uk'))).toHaveLength(1);
+    expect(product.allMail().filter((email) => /^Action needed: Await Informal Outcome — Meadowbank/.test(email.subject))).toHaveLength(1);
   });
 });
 

@@ -50,7 +50,7 @@ describe('retries and races', () => {
     expect((await product.caseFor(OAKFIELD)).case.waitingOn?.step).toBe('Record QIM Outcome');
   });
 
-  it('Step Functions briefly unreachable: the officer is told to try again, the step stays open, the same link then works', async () => {
+  it('Step Functions briefly unreachable: the decision is kept, the officer is told it is being recorded, and pressing again finishes it once', async () => {
     await product.ingestDemoRatings([MEADOWBANK]);
     const sfn = product.runtime.deps.sfn as SFNClient & { send: (...args: unknown[]) => Promise<unknown> };
     const original = sfn.send.bind(sfn);
@@ -63,16 +63,29 @@ describe('retries and races', () => {
       return (original as (...inner: unknown[]) => Promise<unknown>)(...args);
     };
     try {
-      const email = product.mailTo(AISHA, /Informal Outcome — Meadowbank/);
-      const first = await product.clickAndConfirm(email, 'noFurtherAction');
-      expect(first.status).toBe(503);
-      expect(first.page).toMatch(/try again in a minute/);
+      const link = product.linkIn(product.mailTo(AISHA, /Informal Outcome — Meadowbank/), 'noFurtherAction');
+      const formToken = /name="formToken" value="([^"]+)"/.exec(await (await fetch(link)).text())?.[1] ?? '';
+      const press = async () => {
+        const response = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ formToken }).toString() });
+        const page = await response.text();
+        await product.runtime.idle();
+        return { status: response.status, page };
+      };
+      const first = await press();
+      expect(first.status).toBe(202);
+      expect(first.page).toMatch(/being recorded/);
       let view = await product.caseFor(MEADOWBANK);
-      expect(view.tasks.find((task) => task.taskId === view.case.pendingTaskId)?.status).toBe('pending');
-      const second = await product.clickAndConfirm(email, 'noFurtherAction');
+      expect(view.tasks.find((task) => task.taskId === view.case.pendingTaskId)?.status).toBe('decided');
+      expect(product.actions(view).filter((action) => action === 'decision recorded')).toHaveLength(1);
+      // The link now says so (not "already used"), and pressing again (browser resubmit) passes it on.
+      expect(await (await fetch(link)).text()).toMatch(/being recorded/);
+      const second = await press();
       expect(second.status).toBe(200);
+      expect(second.page).toMatch(/Decision recorded/);
       view = await product.caseFor(MEADOWBANK);
       expect(view.case.status).toBe('closed');
+      expect(product.actions(view).filter((action) => action === 'decision recorded')).toHaveLength(1);
+      expect(product.allMail().filter((item) => /Quality process closed|closed/i.test(item.subject) && item.destination.to.includes('ruth.dale@hawthorn-care-group.example.co.uk'))).toHaveLength(1);
     } finally {
       sfn.send = original;
     }
