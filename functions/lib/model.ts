@@ -138,6 +138,8 @@ export const improvementActionSchema = z.object({
   action: z.string().min(1),
   owner: z.string().min(1),
   due: calendarDate,
+  /** How success will be shown (evidence); plans recorded before it was asked for have none. */
+  success: z.string().min(1).optional(),
 });
 export type ImprovementAction = z.infer<typeof improvementActionSchema>;
 

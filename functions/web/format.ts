@@ -6,7 +6,7 @@ import { html, type SafeHtml } from '../lib/html';
 import type { AppConfig } from '../lib/config';
 import { POSITION_LABELS, type Case, type MemoRag, type Stage } from '../lib/model';
 import { DECISION_LABELS } from '../ladder/workflow';
-import { longDate } from '../lib/dates';
+import { clockTimeWords, datesInWords, dateTimeWords, longDate } from '../lib/dates';
 
 export const STAGE_LABELS: Record<Stage, string> = {
   informal: 'Informal stage',
@@ -79,23 +79,22 @@ export function whoLabel(config: AppConfig, who: string, leadOfficer?: string): 
 }
 
 const SHORT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC', hour12: false });
 
 function asDate(value: string | Date): Date | undefined {
   const date = typeof value === 'string' ? new Date(value) : value;
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-export { longDate };
+export { clockTimeWords, datesInWords, longDate };
 
 export function shortDate(value: string | Date | undefined): string {
   const date = value === undefined ? undefined : asDate(value);
   return date ? SHORT.format(date) : '';
 }
 
+/** "8 June 2027, 10:23pm": a moment in words, UK time. */
 export function dateTime(value: string | undefined): string {
-  const date = value === undefined ? undefined : asDate(value);
-  return date ? `${longDate(date)}, ${TIME.format(date)} UTC` : '';
+  return dateTimeWords(value);
 }
 
 /** Calendar days from today to `date` (negative when past), counted on UTC dates. */
