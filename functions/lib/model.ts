@@ -239,5 +239,9 @@ export const emailRecordSchema = z.object({
   to: z.array(z.string()),
   cc: z.array(z.string()).default([]),
   subject: z.string(),
+  /** The letter as sent (kept since the case page shows it; emails recorded earlier have none). */
+  from: z.string().optional(),
+  text: z.string().optional(),
+  html: z.string().optional(),
 });
 export type EmailRecord = z.infer<typeof emailRecordSchema>;

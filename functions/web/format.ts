@@ -7,6 +7,7 @@ import type { AppConfig } from '../lib/config';
 import { POSITION_LABELS, type Case, type MemoRag, type Stage } from '../lib/model';
 import { DECISION_LABELS } from '../ladder/workflow';
 import { clockTimeWords, datesInWords, dateTimeWords, longDate } from '../lib/dates';
+import { currentDeadlines } from './case-history';
 
 export const STAGE_LABELS: Record<Stage, string> = {
   informal: 'Informal stage',
@@ -118,12 +119,10 @@ export function daysLeftTag(days: number): SafeHtml {
   return html`<strong class="govuk-tag govuk-tag--${colour}">${daysLeftText(days)}</strong>`;
 }
 
-/** The soonest deadline of an open case (overdue ones included); none for a closed case. */
-export function nextDeadline(record: Pick<Case, 'status' | 'deadlines'>): { kind: string; at: string } | undefined {
-  if (record.status !== 'open') return undefined;
+/** The soonest deadline that still runs (overdue ones included); none for a closed case. */
+export function nextDeadline(record: Pick<Case, 'status' | 'stage' | 'returnStage' | 'waitingOn' | 'deadlines'>): { kind: string; at: string } | undefined {
   let soonest: { kind: string; at: string } | undefined;
-  for (const [kind, at] of Object.entries(record.deadlines)) {
-    if (!at) continue;
+  for (const { kind, at } of currentDeadlines(record)) {
     if (!soonest || new Date(at).getTime() < new Date(soonest.at).getTime()) soonest = { kind, at };
   }
   return soonest;
