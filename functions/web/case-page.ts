@@ -39,12 +39,12 @@ function row(key: string, value: SafeHtml | string): SafeHtml {
 function ratingsTable(location: Location | undefined): SafeHtml {
   if (!location || Object.keys(location.ratings).length === 0) return html`<p class="govuk-body">No CQC rating on record for this location.</p>`;
   const domains = ['Overall', ...KEY_QUESTIONS];
-  return html`<table class="govuk-table">
+  return html`<table class="govuk-table app-table--stack">
 <caption class="govuk-table__caption govuk-table__caption--m">Current CQC ratings</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Key question</th><th scope="col" class="govuk-table__header">Rating</th><th scope="col" class="govuk-table__header">Published</th></tr></thead>
 <tbody class="govuk-table__body">${domains.map((domain) => {
     const entry = location.ratings[domain];
-    return html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${domain}</th><td class="govuk-table__cell">${ratingTag(entry?.rating)}</td><td class="govuk-table__cell">${entry ? longDate(entry.publicationDate) : ''}</td></tr>`;
+    return html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${domain}</th><td class="govuk-table__cell" data-label="Rating">${ratingTag(entry?.rating)}</td><td class="govuk-table__cell" data-label="Published">${entry ? longDate(entry.publicationDate) : ''}</td></tr>`;
   })}</tbody></table>`;
 }
 
@@ -168,12 +168,12 @@ ${pending.length
 
 <h2 class="govuk-heading-m">Deadlines</h2>
 ${deadlines.length
-  ? html`<table class="govuk-table">
+  ? html`<table class="govuk-table app-table--stack">
 <caption class="govuk-table__caption govuk-visually-hidden">Deadlines, counted from ${longDate(now)}</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Deadline</th><th scope="col" class="govuk-table__header">Date</th><th scope="col" class="govuk-table__header">Days left</th></tr></thead>
 <tbody class="govuk-table__body">${deadlines.map(
       ({ kind, at }) =>
-        html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${DEADLINE_LABELS[kind] ?? kind}</th><td class="govuk-table__cell">${longDate(at)}</td><td class="govuk-table__cell">${daysLeftTag(daysUntil(at, now))}</td></tr>`,
+        html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${DEADLINE_LABELS[kind] ?? kind}</th><td class="govuk-table__cell" data-label="Date">${longDate(at)}</td><td class="govuk-table__cell" data-label="Days left">${daysLeftTag(daysUntil(at, now))}</td></tr>`,
     )}</tbody></table>
 <p class="govuk-body-s">Counted from today, ${longDate(now)}.</p>`
   : html`<p class="govuk-body">${record.status === 'closed' ? html`None: the case closed on ${longDate(record.closedAt)}. Earlier deadlines are in the record below.` : 'No deadline runs at the moment.'}</p>`}
