@@ -43,6 +43,8 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
    * at 320 px nothing wider than the screen (the document does not scroll sideways).
    */
   async function review(name: string, on: Page = page): Promise<void> {
+    // Dates are written in words on every page, never 2026-11-16 or 2026-11-16T09:00:00.000Z.
+    expect((await on.locator('body').innerText()).match(/\b\d{4}-\d{2}-\d{2}\b/g), `${name}: ISO dates`).toBeNull();
     await screenshot(on, name);
     const violations = await seriousViolations(on);
     expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
