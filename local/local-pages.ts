@@ -2,12 +2,14 @@
  * Pages only the local runtime has: the mail sink (every email the product sent, rendered, with
  * working links) and the login that turns the printed admin token into a session cookie.
  */
-import { html, raw } from '../functions/lib/html';
+import { html } from '../functions/lib/html';
 import { layout } from '../functions/web/layout';
+import { dateTime } from '../functions/web/format';
+import { letterView } from '../functions/web/letter-view';
 import type { SentEmail } from './ses';
 
 function sentAt(email: SentEmail): string {
-  return new Date(email.at * 1000).toISOString().replace('T', ' ').slice(0, 19);
+  return new Date(email.at * 1000).toISOString();
 }
 
 /** Emails that ask someone to decide carry signed links to /act/...: worth pointing out. */
@@ -25,36 +27,19 @@ export function mailPage(emails: SentEmail[]): string {
 ${newestFirst.length === 0
   ? html`<p class="govuk-body">No email yet. Upload a ratings file on the <a class="govuk-link" href="/ratings">Ratings</a> page to open some cases.</p>`
   : html`<p class="govuk-body">${emails.length} ${emails.length === 1 ? 'email' : 'emails'}; ${asking} ${asking === 1 ? 'asks' : 'ask'} someone for a decision.</p>
-<table class="govuk-table"><caption class="govuk-table__caption govuk-visually-hidden">Every email sent, newest first</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Sent (virtual clock, UTC)</th><th scope="col" class="govuk-table__header">To</th><th scope="col" class="govuk-table__header">Subject</th></tr></thead>
+<table class="govuk-table app-table--stack"><caption class="govuk-table__caption govuk-visually-hidden">Every email sent, newest first</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Sent (virtual clock)</th><th scope="col" class="govuk-table__header">To</th><th scope="col" class="govuk-table__header">Subject</th></tr></thead>
 <tbody class="govuk-table__body">${newestFirst.map(
       (email) =>
-        html`<tr class="govuk-table__row"><td class="govuk-table__cell govuk-!-font-size-16">${sentAt(email)}</td><td class="govuk-table__cell govuk-!-font-size-16 app-break">${email.destination.to.join(', ')}${email.destination.cc.length ? html`<br><span class="govuk-body-s">cc ${email.destination.cc.join(', ')}</span>` : ''}</td><td class="govuk-table__cell"><a class="govuk-link" href="/mail/${encodeURIComponent(email.messageId)}">${email.subject}</a>${hasActionLinks(email) ? html` <strong class="govuk-tag govuk-tag--blue">Decision links</strong>` : ''}</td></tr>`,
+        html`<tr class="govuk-table__row"><td class="govuk-table__cell govuk-!-font-size-16" data-label="Sent">${dateTime(sentAt(email))}</td><td class="govuk-table__cell govuk-!-font-size-16 app-break" data-label="To">${email.destination.to.join(', ')}${email.destination.cc.length ? html`<br><span class="govuk-body-s">cc ${email.destination.cc.join(', ')}</span>` : ''}</td><td class="govuk-table__cell" data-label="Subject"><a class="govuk-link" href="/mail/${encodeURIComponent(email.messageId)}">${email.subject}</a>${hasActionLinks(email) ? html` <strong class="govuk-tag govuk-tag--blue">Decision links</strong>` : ''}</td></tr>`,
     )}</tbody></table>`}`,
     { active: '/mail', fullWidth: true },
   );
 }
 
 export function mailMessagePage(email: SentEmail): string {
-  // The body is our own rendered email (every fact escaped when it was written); show it as sent.
-  const body = email.body.html ?? html`<pre class="app-pre">${email.body.text ?? ''}</pre>`.value;
-  const inner = /<body>([\s\S]*)<\/body>/.exec(body)?.[1] ?? body;
-  return layout(
-    email.subject,
-    html`<a class="govuk-back-link" href="/mail">All mail</a>
-<h1 class="govuk-heading-l">${email.subject}</h1>
-<dl class="govuk-summary-list">
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">From</dt><dd class="govuk-summary-list__value">${email.from}</dd></div>
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">To</dt><dd class="govuk-summary-list__value app-break">${email.destination.to.join(', ')}</dd></div>
-${email.destination.cc.length ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Cc</dt><dd class="govuk-summary-list__value app-break">${email.destination.cc.join(', ')}</dd></div>` : ''}
-<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Sent</dt><dd class="govuk-summary-list__value">${sentAt(email)} UTC (virtual clock)</dd></div>
-</dl>
-<div class="govuk-body app-email">${raw(inner)}</div>
-${email.body.text && email.body.html
-  ? html`<details class="govuk-details"><summary class="govuk-details__summary"><span class="govuk-details__summary-text">The plain-text version</span></summary><div class="govuk-details__text"><pre class="app-pre govuk-body-s">${email.body.text}</pre></div></details>`
-  : ''}`,
-    { active: '/mail' },
-  );
+  const letter = { subject: email.subject, from: email.from, to: email.destination.to, cc: email.destination.cc, sentAt: sentAt(email), html: email.body.html, text: email.body.text };
+  return layout(email.subject, letterView(letter, { href: '/mail', label: 'All mail' }), { active: '/mail' });
 }
 
 export function loginPage(failed: boolean, next = '/cases'): string {

@@ -10,6 +10,7 @@ import { verifyAudit as verifyTableAudit, type AuditReport } from '../audit/veri
 import { headerUser } from './request-checks';
 import { escalationPort, openCase, requireCase, resumeStalledCases } from '../ladder/cases';
 import { actOnLink, inspectLink, linkFormSchema } from '../ladder/decide';
+import { changePlanRows, planChangeOf, planRowCount } from '../ladder/decision-form';
 import { boardDecisionSchema, listMeetings, recordBoardDecision, recordMeeting, recordMeetingSchema, scheduleMeeting, scheduleMeetingSchema } from '../ladder/board';
 import type { LadderDeps } from '../ladder/context';
 import { readAsset } from '../web/assets';
@@ -227,6 +228,14 @@ async function routeLinks(deps: HttpDeps, request: HttpRequest): Promise<HttpRes
   if (request.method === 'POST') {
     const form = linkFormSchema.safeParse(parseForm(request.body));
     if (!form.success) return refusalPage('badForm', undefined);
+    // "Add another action" / "Remove action n" only redraw the form with what was typed: nothing acts.
+    const change = planChangeOf(form.data.planChange);
+    if (change) {
+      const check = await inspectLink(deps, pathAndQuery);
+      if (!check.ok) return refusalPage(check.refusal, check.task);
+      const values = changePlanRows(form.data, change);
+      return htmlResponse(200, confirmationPage(check, pathAndQuery, { values, errors: [], addedRow: 'add' in change ? planRowCount(values) : undefined }));
+    }
     const result = await actOnLink(deps, pathAndQuery, form.data, request.sourceIp);
     if (result.ok) return htmlResponse(200, donePage(result.view));
     // Details that need correcting: the same page again, with what was typed and what is wrong.

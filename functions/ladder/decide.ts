@@ -9,7 +9,8 @@ import { formToken, verifyFormToken, verifyLink, parseLinkPath, type ParsedLink 
 import type { PendingTask } from '../lib/model';
 import { loadCase, nowIso, type CaseContext, type LadderDeps } from './context';
 import { completeTask, deliveryInFlight, settleDecision, TaskNotCompleted, type Completion } from './complete-task';
-import { DECISION_LABELS, qimArrangementSchema, qimOutcomeSchema } from './workflow';
+import { DECISION_LABELS } from './workflow';
+import { readQimArrangement, readQimOutcome, type Details, type FieldError } from './decision-form';
 
 export type LinkRefusal =
   | 'malformed'
@@ -89,77 +90,26 @@ export async function inspectLink(deps: LadderDeps, pathAndQuery: string): Promi
   };
 }
 
-/** The confirmation page's form, as posted (all strings). */
-export const linkFormSchema = z.object({
-  formToken: z.string().max(200).default(''),
-  note: z.string().max(5000).default(''),
-  date: z.string().max(20).optional(),
-  time: z.string().max(10).optional(),
-  venue: z.string().max(300).optional(),
-  attendees: z.string().max(3000).optional(),
-  position: z.string().max(50).optional(),
-  informServiceUsers: z.string().max(10).optional(),
-  /** One action per line: "action | owner | YYYY-MM-DD". */
-  actions: z.string().max(20_000).optional(),
-});
+/**
+ * The confirmation page's form, as posted (all strings). Besides the token and the note, the
+ * fields depend on the step (date input parts, plan rows: see decision-form.ts), so any field is
+ * kept as a string, within limits, for that module to read.
+ */
+export const linkFormSchema = z
+  .object({
+    formToken: z.string().max(200).default(''),
+    note: z.string().max(5000).default(''),
+  })
+  .catchall(z.string().max(20_000))
+  .refine((form) => Object.keys(form).length <= 500, 'too many fields');
 export type LinkForm = z.infer<typeof linkFormSchema>;
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+export type { FieldError };
 
-/** Zod's words are for developers: each field gets a sentence an officer understands. */
-const FIELD_MESSAGES: Record<string, string> = {
-  date: 'Enter the date of the meeting as a real date, for example 2027-01-15',
-  time: 'Enter the time of the meeting as hours and minutes, for example 10:30',
-  venue: 'Enter where the meeting will be held',
-  attendees: 'List at most 30 other attendees, one per line',
-  position: 'Choose the commissioning position',
-};
-
-function fieldErrors(issues: Array<{ path: PropertyKey[] }>): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const issue of issues) {
-    const [field, index] = issue.path;
-    if (field === 'actions') {
-      const line = typeof index === 'number' ? index + 1 : undefined;
-      const message = line
-        ? `Improvement plan, line ${line}: write it as action | owner | YYYY-MM-DD, with a real date`
-        : 'The improvement plan has too many lines (at most 50)';
-      if (!errors.some((error) => error.message === message)) errors.push({ field: 'actions', message });
-      continue;
-    }
-    const name = String(field);
-    if (!errors.some((error) => error.field === name)) errors.push({ field: name, message: FIELD_MESSAGES[name] ?? `Check ${name}` });
-  }
-  return errors;
-}
-
-function detailsFrom(form: LinkForm, kind: LinkView['form'], today: string): { ok: true; details: Record<string, unknown> } | { ok: false; errors: FieldError[] } {
+function detailsFrom(form: LinkForm, kind: LinkView['form'], today: string): Details {
   if (kind === 'note') return { ok: true, details: {} };
-  if (kind === 'qimArrangement') {
-    const result = qimArrangementSchema.safeParse({
-      date: form.date?.trim(),
-      time: form.time?.trim(),
-      venue: form.venue?.trim(),
-      attendees: (form.attendees ?? '').split(/[\n,]/).map((item) => item.trim()).filter(Boolean),
-    });
-    if (!result.success) return { ok: false, errors: fieldErrors(result.error.issues) };
-    if (result.data.date < today) return { ok: false, errors: [{ field: 'date', message: `The meeting date is in the past: choose ${today} or later` }] };
-    return { ok: true, details: { qim: result.data } };
-  }
-  const actions = (form.actions ?? '')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => {
-      const [action, owner, due] = line.split('|').map((part) => part.trim());
-      return { action, owner, due };
-    });
-  const result = qimOutcomeSchema.safeParse({ position: form.position, informServiceUsers: form.informServiceUsers === 'yes', actions });
-  if (!result.success) return { ok: false, errors: fieldErrors(result.error.issues) };
-  return { ok: true, details: result.data };
+  if (kind === 'qimArrangement') return readQimArrangement(form, today);
+  return readQimOutcome(form);
 }
 
 export type ActResult =

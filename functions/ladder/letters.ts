@@ -5,9 +5,14 @@
  * escaped in the HTML. Every letter states the case's grounds (`grounds.ts`) and claims no others.
  */
 import { html, raw, type SafeHtml } from '../lib/html';
-import { longDate } from '../lib/dates';
 import type { ImprovementAction, Qim } from '../lib/model';
 import type { CaseGrounds, RatingGround } from './grounds';
+import { clockTimeWords, longDate } from '../lib/dates';
+
+/** One action of an improvement plan, as the letters list it. */
+function actionLine(action: ImprovementAction): string {
+  return `${action.action} — ${action.owner}, by ${longDate(action.due)}${action.success ? `; success shown by: ${action.success}` : ''}`;
+}
 
 export interface Letter {
   subject: string;
@@ -186,7 +191,7 @@ export function qimInvitation(facts: CaseFacts, qim: Qim): Letter {
     'Dear Registered Manager,',
     [
       `Following our conversation, I am confirming the Quality Improvement Meeting (QIM) for ${whereAndWhat(facts)}.`,
-      { list: [`Date: ${qim.date}`, `Time: ${qim.time}`, `Venue: ${qim.venue}`] },
+      { list: [`Date: ${longDate(qim.date)}`, `Time: ${clockTimeWords(qim.time)}`, `Venue: ${qim.venue}`] },
       ...groundsParagraphs(facts.grounds, 'The meeting is about'),
       `I will chair the meeting. We will go through each of these, what lies behind it and how it affects the people you support, and agree how we can help you bring the service back up to standard. Please bring your action plan, or we can build it with you.`,
       `The company owner or chief officer and the Nominated Individual should know about this meeting. We expect the owner or a senior manager to attend together with the Registered Manager.`,
@@ -232,7 +237,7 @@ export function qimNotesAndActions(
         : 'We are not writing to people using the service and their families at this stage.',
       { heading: 'Improvement plan' },
       outcome.actions.length
-        ? { list: outcome.actions.map((action) => `${action.action} — ${action.owner}, by ${action.due}`) }
+        ? { list: outcome.actions.map(actionLine) }
         : 'No actions were recorded.',
       decisionWords,
     ],
@@ -251,7 +256,7 @@ export function serviceProviderDefault(facts: CaseFacts, actions: ImprovementAct
       ...(facts.grounds.concerns.length ? ['The concerns have not been resolved through the Quality Improvement process, and further action is needed from you to evidence improvement.'] : []),
       { heading: 'Rectification required' },
       actions.length
-        ? { list: actions.map((action) => `${action.action} — ${action.owner}, by ${action.due}`) }
+        ? { list: actions.map(actionLine) }
         : 'Complete the actions in your improvement plan by their agreed dates and evidence that the improvement is lasting.',
       `The Board will decide what happens next. It may issue a rectification notice or a final warning; under a final warning you would have at most six months to evidence sustained improvement.`,
       `Your contact remains ${facts.officer.name}.`,
@@ -406,7 +411,7 @@ export function boardPapers(
       { list: [`Lead officer: ${facts.officer.name}`, ...papers.history, `CQC ratings on record today: ${facts.ratingSummary}`] },
       ...groundsParagraphs(facts.grounds, 'The case rests on'),
       { heading: 'Improvement plan' },
-      papers.plan.length ? { list: papers.plan.map((action) => `${action.action} — ${action.owner}, by ${action.due}`) } : 'No plan recorded.',
+      papers.plan.length ? { list: papers.plan.map(actionLine) } : 'No plan recorded.',
       'Decisions are recorded on the Board page after a quorate meeting (or an urgent virtual decision).',
       { link: papers.caseUrl, label: 'Open the case' },
     ],

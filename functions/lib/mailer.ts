@@ -2,7 +2,8 @@
  * Every notice leaves through here: SES SendEmail (the SDK retries throttling itself), then a
  * named failure: `EmailSendFailed` the state machine retries with longer backoff, `EmailRejected`
  * (a bad address, say) straight to the recorded-failure path.
- * Each email sent is kept on the case (to whom, what, when) so the case page can list it.
+ * Each email sent is kept on the case (to whom, what, when, and the letter itself) so the case
+ * page can list it and open it as sent.
  */
 import { SendEmailCommand, type SESClient } from '@aws-sdk/client-ses';
 import { EmailRejected, EmailSendFailed } from './errors';
@@ -72,6 +73,9 @@ export async function sendEmail(deps: MailerDeps, email: Email, afterSend?: (mes
     to,
     cc,
     subject: email.subject,
+    from: deps.sender,
+    text: email.text,
+    html: email.html,
   });
   return messageId;
 }

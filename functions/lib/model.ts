@@ -138,6 +138,8 @@ export const improvementActionSchema = z.object({
   action: z.string().min(1),
   owner: z.string().min(1),
   due: calendarDate,
+  /** How success will be shown (evidence); plans recorded before it was asked for have none. */
+  success: z.string().min(1).optional(),
 });
 export type ImprovementAction = z.infer<typeof improvementActionSchema>;
 
@@ -282,5 +284,9 @@ export const emailRecordSchema = z.object({
   to: z.array(z.string()),
   cc: z.array(z.string()).default([]),
   subject: z.string(),
+  /** The letter as sent (kept since the case page shows it; emails recorded earlier have none). */
+  from: z.string().optional(),
+  text: z.string().optional(),
+  html: z.string().optional(),
 });
 export type EmailRecord = z.infer<typeof emailRecordSchema>;

@@ -116,15 +116,15 @@ export async function boardPage(deps: HttpDeps, request: HttpRequest, user: stri
   const scheduleProblems = state.form === 'schedule' ? problems : [];
   const chosenMeeting = values.meetingId ?? (scheduled.find((meeting) => meeting.date <= today) ?? scheduled[0])?.meetingId ?? '';
 
-  const waitingTable = (items: WaitingCase[], caption: string) => html`<table class="govuk-table">
+  const waitingTable = (items: WaitingCase[], caption: string) => html`<table class="govuk-table app-table--stack">
 <caption class="govuk-table__caption govuk-visually-hidden">${caption}</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Location and provider</th><th scope="col" class="govuk-table__header">Stage and step</th><th scope="col" class="govuk-table__header">Waiting since</th><th scope="col" class="govuk-table__header">Papers for</th><th scope="col" class="govuk-table__header">Decisions open to the Board</th></tr></thead>
 <tbody class="govuk-table__body">${items.map(
-    (item) => html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/cases/${pathSegment(item.record.caseId)}">${item.locationName}</a><br><span class="govuk-body-s">${item.providerName}</span></td>
-<td class="govuk-table__cell">${stageTag(item.record)}<br><span class="govuk-body-s">${item.record.waitingOn?.step ?? ''}</span></td>
-<td class="govuk-table__cell">${shortDate(item.record.waitingOn?.since)}${item.record.waitingOn?.reminders ? html`<br><span class="govuk-body-s">${plural(item.record.waitingOn.reminders, 'reminder')}</span>` : ''}</td>
-<td class="govuk-table__cell">${item.record.deadlines.boardMeeting ? shortDate(item.record.deadlines.boardMeeting) : html`<span class="app-muted">No meeting scheduled</span>`}</td>
-<td class="govuk-table__cell"><ul class="govuk-list govuk-!-font-size-16">${item.decisions.map((decision) => html`<li>${decisionLabel(decision)}</li>`)}</ul></td></tr>`,
+    (item) => html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Location and provider"><a class="govuk-link" href="/cases/${pathSegment(item.record.caseId)}">${item.locationName}</a><br><span class="govuk-body-s">${item.providerName}</span></td>
+<td class="govuk-table__cell" data-label="Stage and step">${stageTag(item.record)}<br><span class="govuk-body-s">${item.record.waitingOn?.step ?? ''}</span></td>
+<td class="govuk-table__cell" data-label="Waiting since">${shortDate(item.record.waitingOn?.since)}${item.record.waitingOn?.reminders ? html`<br><span class="govuk-body-s">${plural(item.record.waitingOn.reminders, 'reminder')}</span>` : ''}</td>
+<td class="govuk-table__cell" data-label="Papers for">${item.record.deadlines.boardMeeting ? shortDate(item.record.deadlines.boardMeeting) : html`<span class="app-muted">No meeting scheduled</span>`}</td>
+<td class="govuk-table__cell" data-label="Decisions open to the Board"><ul class="govuk-list govuk-!-font-size-16">${item.decisions.map((decision) => html`<li>${decisionLabel(decision)}</li>`)}</ul></td></tr>`,
   )}</tbody></table>`;
 
   const upcoming = scheduled.map((meeting) => {
@@ -187,11 +187,11 @@ ${quorumIndicator(members, values.attendees ?? [])}
 
 <h2 class="govuk-heading-m">Meetings held</h2>
 ${held.length
-  ? html`<table class="govuk-table"><caption class="govuk-table__caption govuk-visually-hidden">Meetings held, newest first</caption>
+  ? html`<table class="govuk-table app-table--stack"><caption class="govuk-table__caption govuk-visually-hidden">Meetings held, newest first</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Date</th><th scope="col" class="govuk-table__header">Attended</th><th scope="col" class="govuk-table__header">Quorum</th><th scope="col" class="govuk-table__header">Decisions</th></tr></thead>
 <tbody class="govuk-table__body">${held.map(
       (meeting) =>
-        html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/board-meetings/${pathSegment(meeting.meetingId)}">${longDate(meeting.date)}</a>${meeting.virtual ? html`<br><span class="govuk-body-s">Virtual</span>` : ''}</td><td class="govuk-table__cell">${plural(meeting.attendees.length, 'member')}</td><td class="govuk-table__cell">${meeting.quorate ? html`<strong class="govuk-tag govuk-tag--green">Quorate</strong>` : html`<strong class="govuk-tag govuk-tag--red">Not quorate</strong><br><span class="govuk-body-s">Notes only</span>`}</td><td class="govuk-table__cell">${meeting.decisions.length}</td></tr>`,
+        html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Date"><a class="govuk-link" href="/board-meetings/${pathSegment(meeting.meetingId)}">${longDate(meeting.date)}</a>${meeting.virtual ? html`<br><span class="govuk-body-s">Virtual</span>` : ''}</td><td class="govuk-table__cell" data-label="Attended">${plural(meeting.attendees.length, 'member')}</td><td class="govuk-table__cell" data-label="Quorum">${meeting.quorate ? html`<strong class="govuk-tag govuk-tag--green">Quorate</strong>` : html`<strong class="govuk-tag govuk-tag--red">Not quorate</strong><br><span class="govuk-body-s">Notes only</span>`}</td><td class="govuk-table__cell" data-label="Decisions">${meeting.decisions.length}</td></tr>`,
     )}</tbody></table>`
   : html`<p class="govuk-body">No meeting has been recorded yet.</p>`}`;
   return layout('Board', body, { active: '/board', scripts: ['/assets/board.js'] });
@@ -257,7 +257,7 @@ ${fieldError(mine, `${prefix}-rationale`)}
   const recorded = meeting.decisions.map((decision, index) => {
     const locationId = decidedCases[index]?.locationId;
     const name = (locationId ? decidedLocations.get(locationId)?.name : undefined) ?? decision.caseId;
-    return html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/cases/${pathSegment(decision.caseId)}">${name}</a></td><td class="govuk-table__cell">${decisionLabel(decision.decision)}</td><td class="govuk-table__cell">${decision.rationale}</td><td class="govuk-table__cell">${decision.by}</td></tr>`;
+    return html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Case"><a class="govuk-link" href="/cases/${pathSegment(decision.caseId)}">${name}</a></td><td class="govuk-table__cell" data-label="Decision">${decisionLabel(decision.decision)}</td><td class="govuk-table__cell" data-label="Why">${decision.rationale}</td><td class="govuk-table__cell" data-label="Recorded by">${decision.by}</td></tr>`;
   });
   const open = waiting.filter((item) => !decided.has(item.record.caseId));
 
@@ -271,7 +271,7 @@ ${meeting.status === 'held'
 ${attendees.length ? html`<ul class="govuk-list govuk-list--bullet">${attendees.map((member) => html`<li>${member.name}, ${memberLabel(member)}</li>`)}</ul>` : html`<p class="govuk-body">Nobody from the Board.</p>`}
 ${meeting.notes ? html`<h2 class="govuk-heading-m">${meeting.record === 'minutes' ? 'Minutes' : 'Notes'}</h2><p class="govuk-body app-pre">${meeting.notes}</p>` : ''}
 ${recorded.length
-  ? html`<h2 class="govuk-heading-m">Decisions taken</h2><table class="govuk-table"><caption class="govuk-table__caption govuk-visually-hidden">Decisions taken at this meeting</caption><thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Case</th><th scope="col" class="govuk-table__header">Decision</th><th scope="col" class="govuk-table__header">Why</th><th scope="col" class="govuk-table__header">Recorded by</th></tr></thead><tbody class="govuk-table__body">${recorded}</tbody></table>`
+  ? html`<h2 class="govuk-heading-m">Decisions taken</h2><table class="govuk-table app-table--stack"><caption class="govuk-table__caption govuk-visually-hidden">Decisions taken at this meeting</caption><thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Case</th><th scope="col" class="govuk-table__header">Decision</th><th scope="col" class="govuk-table__header">Why</th><th scope="col" class="govuk-table__header">Recorded by</th></tr></thead><tbody class="govuk-table__body">${recorded}</tbody></table>`
   : ''}
 ${meeting.quorate
   ? html`<h2 class="govuk-heading-m">Record decisions</h2>${open.length ? open.map(decisionForm) : html`<p class="govuk-body">No case is waiting for a decision.</p>`}`

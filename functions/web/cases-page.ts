@@ -130,12 +130,12 @@ export async function casesPage(deps: HttpDeps, request: HttpRequest): Promise<s
     const contract = contracts.forCase(record);
     const deadline = nextDeadline(record);
     return html`<tr class="govuk-table__row">
-<td class="govuk-table__cell"><a class="govuk-link" href="/cases/${pathSegment(record.caseId)}">${location?.name ?? record.locationId}</a><br><span class="govuk-body-s app-muted"><a class="govuk-link govuk-link--muted" href="/providers/${pathSegment(record.providerId)}">${provider?.name ?? record.providerId}</a>${contract ? html` · ${contract.area} · ${contract.serviceType}` : ''}</span></td>
-<td class="govuk-table__cell">${stageTag(record)}${record.memo ? html`<br>${ragTag(record.memo.rag)}` : ''}</td>
-<td class="govuk-table__cell">${officerName(deps.config, record.leadOfficer)}</td>
-<td class="govuk-table__cell">${deadline ? html`${shortDate(deadline.at)}<br><span class="govuk-body-s">${DEADLINE_LABELS[deadline.kind] ?? deadline.kind}</span><br>${daysLeftTag(daysUntil(deadline.at, now))}` : html`<span class="app-muted">None</span>`}</td>
-<td class="govuk-table__cell">${record.waitingOn ? html`${record.waitingOn.step}<br><span class="govuk-body-s">${whoLabel(deps.config, record.waitingOn.who, record.leadOfficer)}${record.waitingOn.reminders ? html` · ${plural(record.waitingOn.reminders, 'reminder')} sent` : ''}</span>` : record.status === 'closed' ? html`Closed${record.outcome ? html`: ${record.outcome}` : ''}` : html`<span class="app-muted">Nothing</span>`}</td>
-<td class="govuk-table__cell">${record.waitingOn ? shortDate(record.waitingOn.since) : record.closedAt ? shortDate(record.closedAt) : ''}</td>
+<td class="govuk-table__cell" data-label="Location and provider"><a class="govuk-link" href="/cases/${pathSegment(record.caseId)}">${location?.name ?? record.locationId}</a><br><span class="govuk-body-s app-muted"><a class="govuk-link govuk-link--muted" href="/providers/${pathSegment(record.providerId)}">${provider?.name ?? record.providerId}</a>${contract ? html` · ${contract.area} · ${contract.serviceType}` : ''}</span></td>
+<td class="govuk-table__cell" data-label="Stage">${stageTag(record)}${record.memo ? html`<br>${ragTag(record.memo.rag)}` : ''}</td>
+<td class="govuk-table__cell" data-label="Lead officer">${officerName(deps.config, record.leadOfficer)}</td>
+<td class="govuk-table__cell" data-label="Next deadline">${deadline ? html`${shortDate(deadline.at)}<br><span class="govuk-body-s">${DEADLINE_LABELS[deadline.kind] ?? deadline.kind}</span><br>${daysLeftTag(daysUntil(deadline.at, now))}` : html`<span class="app-muted">None</span>`}</td>
+<td class="govuk-table__cell" data-label="Waiting for">${record.waitingOn ? html`${record.waitingOn.step}<br><span class="govuk-body-s">${whoLabel(deps.config, record.waitingOn.who, record.leadOfficer)}${record.waitingOn.reminders ? html` · ${plural(record.waitingOn.reminders, 'reminder')} sent` : ''}</span>` : record.status === 'closed' ? html`Closed${record.outcome ? html`: ${record.outcome}` : ''}` : html`<span class="app-muted">Nothing</span>`}</td>
+<td class="govuk-table__cell" data-label="Since">${record.waitingOn ? shortDate(record.waitingOn.since) : record.closedAt ? shortDate(record.closedAt) : ''}</td>
 </tr>`;
   });
 
@@ -153,7 +153,7 @@ ${selectField('status', 'Open or closed', filters.status, [['open', 'Open'], ['c
 ${matching.length === 0
   ? html`<p class="govuk-body" id="case-count">No cases match these filters.</p>`
   : html`<p class="govuk-body" id="case-count">${filtered ? html`${plural(matching.length, 'case')} ${matching.length === 1 ? 'matches' : 'match'}.` : html`${plural(matching.length, 'case')}.`} Showing ${(page - 1) * PAGE_SIZE + 1} to ${(page - 1) * PAGE_SIZE + shown.length}.</p>
-<table class="govuk-table app-table--cases">
+<table class="govuk-table app-table--cases app-table--stack">
 <caption class="govuk-table__caption govuk-visually-hidden">Cases, open first, soonest deadline first</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row">
 <th scope="col" class="govuk-table__header">Location and provider</th>

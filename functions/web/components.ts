@@ -37,10 +37,22 @@ export function csrfField(token: string): SafeHtml {
 /** GOV.UK date input: day, month and year fields named `<name>-day` etc. The first field's id is `<name>`. */
 export function dateInput(name: string, legend: string, hint: string, value: string | undefined, problems: readonly Problem[]): SafeHtml {
   const [year, month, day] = (value ?? '').split('-');
+  const part = (text: string | undefined) => (text ? String(Number(text)) : '');
+  return dateInputParts(name, legend, hint, { day: part(day), month: part(month), year: year ?? '' }, problems);
+}
+
+export interface DateParts {
+  day: string;
+  month: string;
+  year: string;
+}
+
+/** The GOV.UK date input showing exactly what was typed in each part. `legendClass` sizes the legend. */
+export function dateInputParts(name: string, legend: string, hint: string, parts: DateParts, problems: readonly Problem[], legendClass = 'govuk-fieldset__legend--s'): SafeHtml {
   const error = hasError(problems, name);
-  const field = (part: 'day' | 'month' | 'year', label: string, current: string | undefined, width: number) =>
-    html`<div class="govuk-date-input__item"><div class="govuk-form-group"><label class="govuk-label govuk-date-input__label" for="${part === 'day' ? name : `${name}-${part}`}">${label}</label><input class="govuk-input govuk-date-input__input govuk-input--width-${width}${error ? ' govuk-input--error' : ''}" id="${part === 'day' ? name : `${name}-${part}`}" name="${name}-${part}" type="text" inputmode="numeric" value="${current ? String(Number(current)) : ''}"></div></div>`;
-  return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><fieldset class="govuk-fieldset" role="group" aria-describedby="${name}-hint${error ? html` ${name}-error` : ''}"><legend class="govuk-fieldset__legend govuk-fieldset__legend--s">${legend}</legend><div id="${name}-hint" class="govuk-hint">${hint}</div>${fieldError(problems, name)}<div class="govuk-date-input">${field('day', 'Day', day, 2)}${field('month', 'Month', month, 2)}${field('year', 'Year', year, 4)}</div></fieldset></div>`;
+  const field = (part: 'day' | 'month' | 'year', label: string, current: string, width: number) =>
+    html`<div class="govuk-date-input__item"><div class="govuk-form-group"><label class="govuk-label govuk-date-input__label" for="${part === 'day' ? name : `${name}-${part}`}">${label}</label><input class="govuk-input govuk-date-input__input govuk-input--width-${width}${error ? ' govuk-input--error' : ''}" id="${part === 'day' ? name : `${name}-${part}`}" name="${name}-${part}" type="text" inputmode="numeric" value="${current}"></div></div>`;
+  return html`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}"><fieldset class="govuk-fieldset" role="group" aria-describedby="${name}-hint${error ? html` ${name}-error` : ''}"><legend class="govuk-fieldset__legend ${legendClass}">${legend}</legend><div id="${name}-hint" class="govuk-hint">${hint}</div>${fieldError(problems, name)}<div class="govuk-date-input">${field('day', 'Day', parts.day, 2)}${field('month', 'Month', parts.month, 2)}${field('year', 'Year', parts.year, 4)}</div></fieldset></div>`;
 }
 
 /** Reads a GOV.UK date input back as YYYY-MM-DD, or undefined when it is not a real date. */

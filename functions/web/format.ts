@@ -6,7 +6,8 @@ import { html, type SafeHtml } from '../lib/html';
 import type { AppConfig } from '../lib/config';
 import { POSITION_LABELS, type Case, type MemoRag, type Stage } from '../lib/model';
 import { DECISION_LABELS } from '../ladder/workflow';
-import { longDate } from '../lib/dates';
+import { clockTimeWords, datesInWords, dateTimeWords, longDate } from '../lib/dates';
+import { currentDeadlines } from './case-history';
 
 export const STAGE_LABELS: Record<Stage, string> = {
   informal: 'Informal stage',
@@ -79,23 +80,22 @@ export function whoLabel(config: AppConfig, who: string, leadOfficer?: string): 
 }
 
 const SHORT = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC', hour12: false });
 
 function asDate(value: string | Date): Date | undefined {
   const date = typeof value === 'string' ? new Date(value) : value;
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-export { longDate };
+export { clockTimeWords, datesInWords, longDate };
 
 export function shortDate(value: string | Date | undefined): string {
   const date = value === undefined ? undefined : asDate(value);
   return date ? SHORT.format(date) : '';
 }
 
+/** "8 June 2027, 10:23pm": a moment in words, UK time. */
 export function dateTime(value: string | undefined): string {
-  const date = value === undefined ? undefined : asDate(value);
-  return date ? `${longDate(date)}, ${TIME.format(date)} UTC` : '';
+  return dateTimeWords(value);
 }
 
 /** Calendar days from today to `date` (negative when past), counted on UTC dates. */
@@ -119,12 +119,10 @@ export function daysLeftTag(days: number): SafeHtml {
   return html`<strong class="govuk-tag govuk-tag--${colour}">${daysLeftText(days)}</strong>`;
 }
 
-/** The soonest deadline of an open case (overdue ones included); none for a closed case. */
-export function nextDeadline(record: Pick<Case, 'status' | 'deadlines'>): { kind: string; at: string } | undefined {
-  if (record.status !== 'open') return undefined;
+/** The soonest deadline that still runs (overdue ones included); none for a closed case. */
+export function nextDeadline(record: Pick<Case, 'status' | 'stage' | 'returnStage' | 'waitingOn' | 'deadlines'>): { kind: string; at: string } | undefined {
   let soonest: { kind: string; at: string } | undefined;
-  for (const [kind, at] of Object.entries(record.deadlines)) {
-    if (!at) continue;
+  for (const { kind, at } of currentDeadlines(record)) {
     if (!soonest || new Date(at).getTime() < new Date(soonest.at).getTime()) soonest = { kind, at };
   }
   return soonest;

@@ -2,13 +2,15 @@
  * The pages an officer sees from an email link: a confirmation page (GET never acts), the result,
  * and one clear page for each reason a link cannot be used.
  */
-import { html } from '../lib/html';
+import { html, type SafeHtml } from '../lib/html';
 import type { PendingTask } from '../lib/model';
 import { COMMISSIONING_POSITIONS } from '../lib/model';
 import type { LinkRefusal, LinkView } from '../ladder/decide';
 import { htmlResponse, type HttpResponse } from '../http-api/app';
 import { layout } from './layout';
 import { STAGE_LABELS } from './format';
+import { dateInputParts, fieldError, hasError } from './components';
+import { EMPTY_ROW, MAX_PLAN_ROWS, planFields, planRowCount, planRows, rowsFromPlan } from '../ladder/decision-form';
 
 const POSITION_LABELS: Record<(typeof COMMISSIONING_POSITIONS)[number], string> = {
   suspendNewPlacements: 'Suspend new placements (memo RED)',
@@ -18,33 +20,76 @@ const POSITION_LABELS: Record<(typeof COMMISSIONING_POSITIONS)[number], string> 
 
 /** What was typed, and what was wrong with it, when the form comes back. */
 export interface FormState {
-  values: Partial<Record<'date' | 'time' | 'venue' | 'attendees' | 'position' | 'informServiceUsers' | 'actions' | 'note', string>>;
+  values: Readonly<Record<string, string | undefined>>;
   errors: Array<{ field: string; message: string }>;
+  /** The plan row just added with "Add another action" (its first field takes the focus). */
+  addedRow?: number;
 }
 
 const NO_STATE: FormState = { values: {}, errors: [] };
 
 function errorFor(state: FormState, field: string) {
-  const error = state.errors.find((item) => item.field === field);
-  return error ? html`<p id="${field}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${error.message}</p>` : '';
+  return fieldError(state.errors, field);
 }
 
 function group(state: FormState, field: string) {
   return state.errors.some((item) => item.field === field) ? 'govuk-form-group govuk-form-group--error' : 'govuk-form-group';
 }
 
-function input(state: FormState, field: 'date' | 'time' | 'venue', label: string, width: string, hint: string) {
-  const invalid = state.errors.some((item) => item.field === field);
-  return html`<div class="${group(state, field)}"><label class="govuk-label" for="${field}">${label}</label><div id="${field}-hint" class="govuk-hint">${hint}</div>${errorFor(state, field)}<input class="govuk-input ${width}${invalid ? ' govuk-input--error' : ''}" id="${field}" name="${field}" type="text" value="${state.values[field] ?? ''}" aria-describedby="${field}-hint${invalid ? ` ${field}-error` : ''}"></div>`;
+function describedBy(state: FormState, field: string, hint: boolean): SafeHtml {
+  const ids = [hint ? `${field}-hint` : '', hasError(state.errors, field) ? `${field}-error` : ''].filter(Boolean).join(' ');
+  return ids ? html` aria-describedby="${ids}"` : html``;
+}
+
+function input(state: FormState, field: string, label: string, width: string, hint: string, options: { labelClass?: string; autofocus?: boolean } = {}) {
+  const invalid = hasError(state.errors, field);
+  return html`<div class="${group(state, field)}"><label class="govuk-label${options.labelClass ? ` ${options.labelClass}` : ''}" for="${field}">${label}</label>${hint ? html`<div id="${field}-hint" class="govuk-hint">${hint}</div>` : ''}${errorFor(state, field)}<input class="govuk-input ${width}${invalid ? ' govuk-input--error' : ''}" id="${field}" name="${field}" type="text" value="${state.values[field] ?? ''}"${describedBy(state, field, Boolean(hint))}${options.autofocus ? html` autofocus` : ''}></div>`;
+}
+
+function textarea(state: FormState, field: string, label: string, rows: number, hint = '', labelClass = '') {
+  const invalid = hasError(state.errors, field);
+  return html`<div class="${group(state, field)}"><label class="govuk-label${labelClass ? ` ${labelClass}` : ''}" for="${field}">${label}</label>${hint ? html`<div id="${field}-hint" class="govuk-hint">${hint}</div>` : ''}${errorFor(state, field)}<textarea class="govuk-textarea${invalid ? ' govuk-textarea--error' : ''}" id="${field}" name="${field}" rows="${rows}"${describedBy(state, field, Boolean(hint))}>${state.values[field] ?? ''}</textarea></div>`;
+}
+
+/** A date two weeks after the request was made, as the date input's example. */
+function exampleDate(view: LinkView): string {
+  const date = new Date(new Date(view.task.createdAt).getTime() + 14 * 86_400_000);
+  return Number.isNaN(date.getTime()) ? '27 3 2027' : `${date.getUTCDate()} ${date.getUTCMonth() + 1} ${date.getUTCFullYear()}`;
+}
+
+/** The improvement plan as GOV.UK "add another" rows: each a fieldset, with remove, and one button to add a row. */
+function planFieldset(view: LinkView, state: FormState): SafeHtml {
+  const rows = planRowCount(state.values) > 0 ? planRows(state.values) : [EMPTY_ROW];
+  const amending = view.context.record.improvementPlan.length > 0;
+  return html`<div class="govuk-form-group app-add-another">
+<h2 class="govuk-heading-m" id="plan-heading">Improvement plan</h2>
+<p class="govuk-body" id="plan-hint">${amending
+    ? 'The actions agreed so far are filled in below: change them, remove those that are done with, and add new ones. What you confirm replaces the plan.'
+    : 'One row for each action: what will be done, who owns it, when it is due and how success will be shown. Leave a row empty if it is not needed.'}</p>
+${errorFor(state, 'actions')}
+${rows.map((row, index) => {
+    const n = index + 1;
+    const prefix = `plan-${n}`;
+    return html`<fieldset class="govuk-fieldset app-add-another__item" aria-describedby="plan-hint">
+<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Action ${n}</legend>
+${input({ ...state, values: { ...state.values, [`${prefix}-action`]: row.action } }, `${prefix}-action`, 'What will be done', 'govuk-!-width-full', '', { autofocus: state.addedRow === n })}
+${input({ ...state, values: { ...state.values, [`${prefix}-owner`]: row.owner } }, `${prefix}-owner`, 'Who owns it', 'govuk-!-width-two-thirds', '')}
+${dateInputParts(`${prefix}-due`, 'Due date', `For example, ${exampleDate(view)}`, { day: row.dueDay, month: row.dueMonth, year: row.dueYear }, state.errors, 'govuk-fieldset__legend--s app-legend--regular')}
+${textarea({ ...state, values: { ...state.values, [`${prefix}-success`]: row.success } }, `${prefix}-success`, 'How success will be shown', 2, 'The evidence that will show the action worked')}
+${rows.length > 1 ? html`<button type="submit" name="planChange" value="remove-${n}" class="govuk-button govuk-button--secondary app-add-another__remove" data-module="govuk-button">Remove action ${n}</button>` : ''}
+</fieldset>`;
+  })}
+${rows.length < MAX_PLAN_ROWS ? html`<button type="submit" name="planChange" value="add" class="govuk-button govuk-button--secondary" data-module="govuk-button">Add another action</button>` : html`<p class="govuk-body">A plan can hold at most ${MAX_PLAN_ROWS} actions.</p>`}
+</div>`;
 }
 
 function extraFields(view: LinkView, state: FormState) {
   if (view.form === 'qimArrangement') {
     return html`
-${input(state, 'date', 'Date of the meeting', 'govuk-input--width-10', 'For example, 2027-01-15')}
-${input(state, 'time', 'Time', 'govuk-input--width-5', 'For example, 10:30')}
+${dateInputParts('date', 'Date of the meeting', `For example, ${exampleDate(view)}`, { day: state.values['date-day'] ?? '', month: state.values['date-month'] ?? '', year: state.values['date-year'] ?? '' }, state.errors)}
+${input(state, 'time', 'Time', 'govuk-input--width-10', 'For example, 10:30am, 2pm or 14:00')}
 ${input(state, 'venue', 'Venue', '', 'At the service wherever possible')}
-<div class="govuk-form-group"><label class="govuk-label" for="attendees">Who else is expected (one per line)</label><textarea class="govuk-textarea" id="attendees" name="attendees" rows="4">${state.values.attendees ?? ''}</textarea></div>`;
+${textarea(state, 'attendees', 'Who else is expected (one per line)', 4)}`;
   }
   if (view.form === 'qimOutcome') {
     return html`
@@ -54,18 +99,32 @@ ${input(state, 'venue', 'Venue', '', 'At the service wherever possible')}
         html`<div class="govuk-radios__item"><input class="govuk-radios__input" id="position-${position}" name="position" type="radio" value="${position}"${state.values.position === position ? ' checked' : ''}><label class="govuk-label govuk-radios__label" for="position-${position}">${POSITION_LABELS[position]}</label></div>`,
     )}</div></fieldset></div>
 <div class="govuk-form-group"><div class="govuk-checkboxes"><div class="govuk-checkboxes__item"><input class="govuk-checkboxes__input" id="informServiceUsers" name="informServiceUsers" type="checkbox" value="yes"${state.values.informServiceUsers === 'yes' ? ' checked' : ''}><label class="govuk-label govuk-checkboxes__label" for="informServiceUsers">Tell the people using the service and their families</label></div></div></div>
-<div class="${group(state, 'actions')}"><label class="govuk-label" for="actions">Improvement plan: one action per line</label><div id="actions-hint" class="govuk-hint">Write each as <code>action | owner | YYYY-MM-DD</code>, for example <code>Retrain staff on medicines | Registered Manager | 2027-01-31</code></div>${errorFor(state, 'actions')}<textarea class="govuk-textarea" id="actions" name="actions" rows="5" aria-describedby="actions-hint">${state.values.actions ?? ''}</textarea></div>`;
+${planFieldset(view, state)}`;
   }
   return html``;
 }
 
-export function confirmationPage(view: LinkView, pathAndQuery: string, state: FormState = NO_STATE): string {
+/** What the form starts with: at a follow-up QIM, the position and the plan agreed so far. */
+function initialState(view: LinkView): FormState {
+  if (view.form !== 'qimOutcome') return NO_STATE;
+  const { record } = view.context;
+  return { values: { ...(record.commissioningPosition ? { position: record.commissioningPosition } : {}), ...planFields(rowsFromPlan(record.improvementPlan)) }, errors: [] };
+}
+
+function summaryHref(field: string): string {
+  if (field === 'position') return 'position-suspendNewPlacements';
+  if (field === 'actions') return 'plan-heading';
+  return field;
+}
+
+export function confirmationPage(view: LinkView, pathAndQuery: string, given?: FormState): string {
   const { context } = view;
+  const state = given ?? initialState(view);
   return layout(
     state.errors.length ? 'Error: confirm your decision' : 'Confirm your decision',
     html`
 ${state.errors.length
-  ? html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list">${state.errors.map((error) => html`<li><a href="#${error.field === 'position' ? 'position-suspendNewPlacements' : error.field}">${error.message}</a></li>`)}</ul></div></div></div>`
+  ? html`<div class="govuk-error-summary" data-module="govuk-error-summary"><div role="alert"><h2 class="govuk-error-summary__title">There is a problem</h2><div class="govuk-error-summary__body"><ul class="govuk-list govuk-error-summary__list">${state.errors.map((error) => html`<li><a href="#${summaryHref(error.field)}">${error.message}</a></li>`)}</ul></div></div></div>`
   : ''}
 <span class="govuk-caption-l">${context.facts.providerName}</span>
 <h1 class="govuk-heading-l">Confirm: ${view.decisionLabel}</h1>
@@ -78,6 +137,7 @@ ${state.errors.length
 <div class="govuk-inset-text">Nothing has happened yet. The decision is recorded only when you press the button below, and this link then stops working.</div>
 <form method="post" action="${pathAndQuery}" novalidate>
 <input type="hidden" name="formToken" value="${view.formToken}">
+${view.form === 'qimOutcome' ? html`<button type="submit" class="app-default-submit" tabindex="-1" aria-hidden="true">Confirm</button>` : ''}
 ${extraFields(view, state)}
 <div class="govuk-form-group"><label class="govuk-label" for="note">Note for the record${view.decision === 'safeguarding' ? ' (why safeguarding)' : ''}</label><textarea class="govuk-textarea" id="note" name="note" rows="3">${state.values.note ?? ''}</textarea></div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Confirm: ${view.decisionLabel}</button>

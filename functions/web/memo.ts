@@ -90,12 +90,12 @@ function areaTable(rag: MemoRag, area: string, entries: MemoEntry[]): SafeHtml {
     return html`<h3 class="govuk-heading-m app-memo-area">${area}</h3><p class="govuk-body app-muted">None in ${area}.</p>`;
   }
   return html`<h3 class="govuk-heading-m app-memo-area">${area}</h3>
-<table class="govuk-table app-memo-table">
+<table class="govuk-table app-memo-table app-table--stack">
 <caption class="govuk-table__caption govuk-visually-hidden">${rag}: ${plural(entries.length, 'service')} in ${area}</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header app-col-type">Type of service</th><th scope="col" class="govuk-table__header">Name and address of service provider</th><th scope="col" class="govuk-table__header">Council contact and telephone</th><th scope="col" class="govuk-table__header app-col-date">Date added</th></tr></thead>
 <tbody class="govuk-table__body">${entries.map(
     (entry) =>
-      html`<tr class="govuk-table__row"><td class="govuk-table__cell">${entry.serviceType ? html`<abbr title="${SERVICE_TYPE_LABELS[entry.serviceType] ?? entry.serviceType}">${entry.serviceType}</abbr>` : 'Unknown'}</td><td class="govuk-table__cell"><a class="govuk-link app-print-plain" href="/cases/${pathSegment(entry.caseId)}">${entry.locationName}</a><br>${entry.providerName}<br><span class="govuk-body-s">${entry.address}</span></td><td class="govuk-table__cell">${entry.contactName}${entry.contactPhone ? html`<br>${entry.contactPhone}` : ''}</td><td class="govuk-table__cell">${longDate(entry.addedAt)}</td></tr>`,
+      html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Type of service">${entry.serviceType ? html`<abbr title="${SERVICE_TYPE_LABELS[entry.serviceType] ?? entry.serviceType}">${entry.serviceType}</abbr>` : 'Unknown'}</td><td class="govuk-table__cell" data-label="Name and address of service provider"><a class="govuk-link app-print-plain" href="/cases/${pathSegment(entry.caseId)}">${entry.locationName}</a><br>${entry.providerName}<br><span class="govuk-body-s">${entry.address}</span></td><td class="govuk-table__cell" data-label="Council contact and telephone">${entry.contactName}${entry.contactPhone ? html`<br>${entry.contactPhone}` : ''}</td><td class="govuk-table__cell" data-label="Date added">${longDate(entry.addedAt)}</td></tr>`,
   )}</tbody></table>`;
 }
 

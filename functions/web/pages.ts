@@ -10,7 +10,7 @@ import { isoDate } from '../lib/clock';
 import { html } from '../lib/html';
 import { htmlResponse, type HttpDeps, type HttpRequest, type HttpResponse } from '../http-api/app';
 import { boardPage, FORM_PURPOSE, meetingPage, postDecision, postRecordMeeting, postSchedule } from './board-page';
-import { casePage } from './case-page';
+import { caseEmailPage, casePage } from './case-page';
 import { casesPage } from './cases-page';
 import { checkPageForm, FormFields } from './forms';
 import { layout } from './layout';
@@ -20,6 +20,7 @@ import { formRefused, postRatings, ratingsPage, runPage } from './ratings-page';
 
 const ID = '([A-Za-z0-9_-]{1,120})';
 const CASE = new RegExp(`^/cases/${ID}$`);
+const CASE_EMAIL = new RegExp(`^/cases/${ID}/emails/([A-Za-z0-9._@%+=-]{1,300})$`);
 const PROVIDER = new RegExp(`^/providers/${ID}$`);
 const MEETING = new RegExp(`^/board-meetings/${ID}$`);
 const MEETING_DECISIONS = new RegExp(`^/board-meetings/${ID}/decisions$`);
@@ -34,6 +35,15 @@ export function isPagePath(path: string): boolean {
     path === '/memo.csv' ||
     path === '/board'
   );
+}
+
+/** A path segment decoded, or kept as it is when it is not valid percent-encoding. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function redirect(location: string): HttpResponse {
@@ -81,6 +91,8 @@ export async function renderPage(deps: HttpDeps, request: HttpRequest, user: str
   if (path === '/cases') return htmlResponse(200, await casesPage(deps, request));
   const caseMatch = CASE.exec(path);
   if (caseMatch) return htmlResponse(200, await casePage(deps, caseMatch[1]!));
+  const emailMatch = CASE_EMAIL.exec(path);
+  if (emailMatch) return htmlResponse(200, await caseEmailPage(deps, emailMatch[1]!, safeDecode(emailMatch[2]!)));
   const providerMatch = PROVIDER.exec(path);
   if (providerMatch) return htmlResponse(200, await providerPage(deps, providerMatch[1]!));
   if (path === '/memo') return htmlResponse(200, await memoPage(deps));

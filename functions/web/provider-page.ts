@@ -49,17 +49,17 @@ ${provider?.address ? html`<div class="govuk-summary-list__row"><dt class="govuk
 
 <h2 class="govuk-heading-m">Provider ratings</h2>
 ${provider && Object.keys(provider.ratings).length
-  ? html`<table class="govuk-table"><caption class="govuk-table__caption govuk-visually-hidden">The provider's own CQC ratings</caption>
+  ? html`<table class="govuk-table app-table--stack"><caption class="govuk-table__caption govuk-visually-hidden">The provider's own CQC ratings</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Key question</th><th scope="col" class="govuk-table__header">Rating</th><th scope="col" class="govuk-table__header">Published</th></tr></thead>
 <tbody class="govuk-table__body">${DOMAINS.filter((domain) => provider.ratings[domain]).map((domain) => {
       const entry = provider.ratings[domain]!;
-      return html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${domain}</th><td class="govuk-table__cell">${ratingTag(entry.rating)}</td><td class="govuk-table__cell">${longDate(entry.publicationDate)}</td></tr>`;
+      return html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${domain}</th><td class="govuk-table__cell" data-label="Rating">${ratingTag(entry.rating)}</td><td class="govuk-table__cell" data-label="Published">${longDate(entry.publicationDate)}</td></tr>`;
     })}</tbody></table>`
   : html`<p class="govuk-body">CQC has published no provider-level rating for this provider, or none has been loaded.</p>`}
 
 <h2 class="govuk-heading-m">Locations</h2>
 ${locations.length
-  ? html`<table class="govuk-table app-table--ratings">
+  ? html`<table class="govuk-table app-table--ratings app-table--stack">
 <caption class="govuk-table__caption govuk-visually-hidden">Each location's ratings and its current case</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Location</th>${DOMAINS.map((domain) => html`<th scope="col" class="govuk-table__header">${domain}</th>`)}<th scope="col" class="govuk-table__header">Case</th></tr></thead>
 <tbody class="govuk-table__body">${locations.map((location) => {
@@ -67,18 +67,18 @@ ${locations.length
       const latest = own.find((record) => record.locationId === location.locationId);
       const below = locationBelowGood(location.ratings);
       return html`<tr class="govuk-table__row${below ? ' app-row--below' : ''}"><th scope="row" class="govuk-table__header"><span class="app-cell-name">${location.name}</span><br><span class="govuk-body-s">${formatAddress(location)}${contract ? html` · ${contract.area} · ${contract.serviceType}` : ''}</span>${below ? html`<br><strong class="govuk-tag govuk-tag--red">Below Good</strong>` : ''}</th>
-${DOMAINS.map((domain) => html`<td class="govuk-table__cell">${ratingTag(location.ratings[domain]?.rating)}${location.ratings[domain] ? html`<br><span class="govuk-body-s">${shortDate(location.ratings[domain]!.publicationDate)}</span>` : ''}</td>`)}
-<td class="govuk-table__cell">${latest ? html`${caseLink(latest)}${latest.memo ? html`<br>${ragTag(latest.memo.rag)}` : ''}` : html`<span class="app-muted">No case</span>`}</td></tr>`;
+${DOMAINS.map((domain) => html`<td class="govuk-table__cell" data-label="${domain}">${ratingTag(location.ratings[domain]?.rating)}${location.ratings[domain] ? html`<br><span class="govuk-body-s">${shortDate(location.ratings[domain]!.publicationDate)}</span>` : ''}</td>`)}
+<td class="govuk-table__cell" data-label="Case">${latest ? html`${caseLink(latest)}${latest.memo ? html`<br>${ragTag(latest.memo.rag)}` : ''}` : html`<span class="app-muted">No case</span>`}</td></tr>`;
     })}</tbody></table>`
   : html`<p class="govuk-body">No locations are on record for this provider.</p>`}
 
 ${own.length
   ? html`<h2 class="govuk-heading-m">Every case</h2>
-<table class="govuk-table"><caption class="govuk-table__caption govuk-visually-hidden">Every case about this provider's locations, newest first</caption>
+<table class="govuk-table app-table--stack"><caption class="govuk-table__caption govuk-visually-hidden">Every case about this provider's locations, newest first</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Case</th><th scope="col" class="govuk-table__header">Location</th><th scope="col" class="govuk-table__header">Stage</th><th scope="col" class="govuk-table__header">Opened</th></tr></thead>
 <tbody class="govuk-table__body">${own.map(
       (record) =>
-        html`<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link" href="/cases/${pathSegment(record.caseId)}">${record.caseId}</a></td><td class="govuk-table__cell">${locations.find((location) => location.locationId === record.locationId)?.name ?? record.locationId}</td><td class="govuk-table__cell">${stageTag(record)}</td><td class="govuk-table__cell">${longDate(record.openedAt)}</td></tr>`,
+        html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Case"><a class="govuk-link" href="/cases/${pathSegment(record.caseId)}">${record.caseId}</a></td><td class="govuk-table__cell" data-label="Location">${locations.find((location) => location.locationId === record.locationId)?.name ?? record.locationId}</td><td class="govuk-table__cell" data-label="Stage">${stageTag(record)}</td><td class="govuk-table__cell" data-label="Opened">${longDate(record.openedAt)}</td></tr>`,
     )}</tbody></table>`
   : ''}`;
   return layout(name, body, { active: '/cases', fullWidth: true });

@@ -3,7 +3,8 @@
  * ratings upload, email links, the case API.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { daysFromToday, HOMECARE, MEADOWBANK, OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
+import { dateFields, daysFromToday, HOMECARE, MEADOWBANK, OAKFIELD, Product, QIM_ARRANGEMENT, QIM_DATE, qimOutcome } from '../support/product';
+import { longDate } from '../../functions/lib/dates';
 
 const AISHA = 'aisha.khan@westshire.example.gov.uk';
 const TOM = 'tom.reid@westshire.example.gov.uk';
@@ -84,8 +85,8 @@ describe('the formal stage', () => {
     // The QIM is arranged and the invitation sent with date, time, venue and who is expected.
     await product.officerDecides(AISHA, /Arrange Quality Improvement Meeting/, 'arranged', QIM_ARRANGEMENT);
     const invitation = product.mailTo(MEADOWBANK_MANAGER, /Invitation to a Quality Improvement Meeting/);
-    expect(invitation.body.text).toContain(`Date: ${QIM_ARRANGEMENT.date}`);
-    expect(invitation.body.text).toContain('Time: 10:30');
+    expect(invitation.body.text).toContain(`Date: ${longDate(QIM_DATE)}`);
+    expect(invitation.body.text).toContain('Time: 10:30am');
     expect(invitation.body.text).toContain('District nurse team lead');
     view = await product.caseFor(MEADOWBANK);
     expect(view.case.qim?.venue).toContain('Church Road');
@@ -99,7 +100,7 @@ describe('the formal stage', () => {
     expect(product.mailTo('families.1-1000000001@hawthorn-care-group.example.co.uk', /About the care at Meadowbank House/).body.text).toMatch(/concerns/);
 
     // Follow-up QIM: resolved; visits reinstated, memo GREEN, case closed.
-    await product.officerDecides(AISHA, /Arrange Quality Improvement Meeting/, 'arranged', { ...QIM_ARRANGEMENT, date: daysFromToday(80) });
+    await product.officerDecides(AISHA, /Arrange Quality Improvement Meeting/, 'arranged', { ...QIM_ARRANGEMENT, ...dateFields('date', daysFromToday(80)) });
     await product.officerDecides(AISHA, /Record QIM Outcome/, 'resolved', qimOutcome('noFurtherAction', false, []));
     view = await product.caseFor(MEADOWBANK);
     expect(view.case.status).toBe('closed');

@@ -38,6 +38,8 @@ describe('when SES refuses or throttles a send', () => {
     expect(view.case.waitingOn).toMatchObject({ step: 'Send Quality Improvement Notice: Await Retry', who: 'administrator' });
     expect(product.actions(view)).toContain('step failed');
     expect(product.allMail().filter((email) => /Formal Quality Improvement Notice/.test(email.subject))).toHaveLength(0);
+    const casePage = async () => (await fetch(`${product.url}/cases/${view.case.caseId}`, { headers: { authorization: `Bearer ${product.runtime.adminToken}` } })).text();
+    expect(await casePage()).toMatch(/<strong class="govuk-tag govuk-tag--red">Failed<\/strong> Send Quality Improvement Notice/);
 
     // SES is back: the administrator's retry request arrives (its own first sends were throttled too).
     product.runtime.ses.clearFaults();
@@ -47,6 +49,10 @@ describe('when SES refuses or throttles a send', () => {
     view = await product.caseFor(OAKFIELD);
     expect(product.allMail().filter((email) => /Formal Quality Improvement Notice: Oakfield/.test(email.subject))).toHaveLength(1);
     expect(view.case.waitingOn?.step).toBe('Arrange Quality Improvement Meeting');
+    // The case page shows what is current: the retried step succeeded, so no failure (it is in the audit trail).
+    const record = await casePage();
+    expect(record).not.toContain('govuk-tag--red">Failed');
+    expect(record).toContain('step failed');
   });
 });
 

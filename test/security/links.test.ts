@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { daysFromToday, MEADOWBANK, OAKFIELD, Product } from '../support/product';
+import { dateFields, daysFromToday, MEADOWBANK, OAKFIELD, Product, qimOutcome } from '../support/product';
 import { dumpTable } from '../support/table-dump';
 import { signLink } from '../../functions/lib/links';
 
@@ -188,30 +188,46 @@ describe('details typed on a confirmation page', () => {
     const formToken = await formTokenFor(link);
     const before = await dumpTable(product.runtime, { withoutAudit: true });
     const mailBefore = product.allMail().length;
+    const meeting = dateFields('date', daysFromToday(10));
     for (const [date, time, message] of [
-      ['2026-02-30', '10:30', /real date/],
-      ['2020-01-01', '10:30', /in the past/],
-      [daysFromToday(10), '25:99', /hours and minutes/],
+      [{ 'date-day': '30', 'date-month': '2', 'date-year': '2027' }, '10:30', /must be a real date \(you typed 30\/2\/2027\)/],
+      [{ 'date-day': '15', 'date-month': '', 'date-year': '2027' }, '10:30', /must include a month/],
+      [dateFields('date', '2020-01-01'), '10:30', /today or in the future: 1 January 2020 has passed/],
+      [meeting, '25:99', /like 10:30, 10:30am or 2pm \(you typed 25:99\)/],
+      [meeting, '13pm', /you typed 13pm/],
     ] as const) {
-      const result = await post(link, { formToken, date, time, venue: 'The Lounge, Oakfield' });
+      const result = await post(link, { formToken, ...date, time, venue: 'The Lounge, Oakfield' });
       expect(result.status).toBe(400);
       expect(result.page).toContain('There is a problem');
       expect(result.page).toMatch(message);
       expect(result.page).toContain('value="The Lounge, Oakfield"');
+      expect(result.page).toContain(`value="${time}"`);
+      expect(result.page).toContain(`name="date-day" type="text" inputmode="numeric" value="${date['date-day']}"`);
       expect(result.page).not.toMatch(/expected string|Invalid input/);
     }
     expect(await dumpTable(product.runtime, { withoutAudit: true })).toEqual(before);
     expect(product.allMail()).toHaveLength(mailBefore);
-    // Corrected, the same link still works.
-    const ok = await post(link, { formToken, date: daysFromToday(10), time: '10:30', venue: 'The Lounge, Oakfield' });
+    // Corrected, the same link still works, and a 12-hour time is kept as the clock time.
+    const ok = await post(link, { formToken, ...meeting, time: '2pm', venue: 'The Lounge, Oakfield' });
     expect(ok.status).toBe(200);
+    await product.runtime.idle();
+    expect((await product.caseFor(OAKFIELD)).case.qim).toMatchObject({ date: daysFromToday(10), time: '14:00' });
   });
 
-  it('an improvement-plan line without a real due date names the line', async () => {
+  it('an improvement-plan row without a real due date or an owner names the action and the field', async () => {
     await product.runtime.idle();
     const link = product.linkIn(product.mailTo(TOM, /Record QIM Outcome — Oakfield/), 'followUp');
-    const result = await post(link, { formToken: await formTokenFor(link), position: 'placeWithRestrictions', actions: 'Train staff | Manager | 2027-01-31\nAudit medicines | Manager | 2027-02-31' });
+    const result = await post(link, {
+      formToken: await formTokenFor(link),
+      position: 'placeWithRestrictions',
+      ...qimOutcome('placeWithRestrictions', false, ['Train staff | Manager | 2027-01-31', 'Audit medicines |  | 2027-02-28']),
+      'plan-2-due-day': '31',
+      'plan-2-due-month': '2',
+    });
     expect(result.status).toBe(400);
-    expect(result.page).toMatch(/Improvement plan, line 2/);
+    expect(result.page).toContain('Action 2: enter who owns it');
+    expect(result.page).toContain('Action 2: the due date must be a real date (you typed 31/2/2027)');
+    expect(result.page).toContain('href="#plan-2-due"');
+    expect(result.page).toContain('value="Audit medicines"');
   });
 });

@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ListExecutionsCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { MEADOWBANK, OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
+import { MEADOWBANK, OAKFIELD, Product, QIM_ARRANGEMENT, QIM_DATE, qimOutcome } from '../support/product';
+import { longDate } from '../../functions/lib/dates';
 
 const AISHA = 'aisha.khan@westshire.example.gov.uk';
 const TOM = 'tom.reid@westshire.example.gov.uk';
@@ -46,7 +47,7 @@ describe('retries and races', () => {
     product.runtime.ses.failNext(1, 'MessageRejected');
     await product.officerDecides(TOM, /Arrange Quality Improvement Meeting — Oakfield/, 'arranged', QIM_ARRANGEMENT);
     await adminRetries(product, 'Send QIM Invitation');
-    expect(product.mailTo('dev.patel@hawthorn-care-group.example.co.uk', /Invitation to a Quality Improvement Meeting/).body.text).toContain(QIM_ARRANGEMENT.date);
+    expect(product.mailTo('dev.patel@hawthorn-care-group.example.co.uk', /Invitation to a Quality Improvement Meeting/).body.text).toContain(`Date: ${longDate(QIM_DATE)}`);
     expect((await product.caseFor(OAKFIELD)).case.waitingOn?.step).toBe('Record QIM Outcome');
   });
 

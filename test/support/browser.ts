@@ -77,3 +77,24 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   });
   return results.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
+
+export interface Overflow {
+  /** The document's scroll width: more than `width` means the page scrolls sideways. */
+  scrollWidth: number;
+  /** The viewport's width, without a scroll bar. */
+  width: number;
+  /** The first few elements reaching past the viewport's right edge, to say what overflows. */
+  wider: string[];
+}
+
+/** How wide the page is against the viewport (evaluated as a string: the tests have no DOM types). */
+export async function horizontalOverflow(page: Page): Promise<Overflow> {
+  return page.evaluate(`(() => {
+    const width = document.documentElement.clientWidth;
+    const wider = [...document.querySelectorAll('body *')]
+      .filter((element) => element.getBoundingClientRect().right > width + 0.5)
+      .slice(0, 5)
+      .map((element) => element.tagName.toLowerCase() + '.' + [...element.classList].join('.') + ': ' + Math.round(element.getBoundingClientRect().right) + 'px');
+    return { scrollWidth: document.documentElement.scrollWidth, width, wider };
+  })()`);
+}

@@ -182,10 +182,26 @@ export function daysFromToday(days: number): string {
   return pinnedDaysFrom(days);
 }
 
-export const QIM_ARRANGEMENT = { date: daysFromToday(15), time: '10:30', venue: 'At the service, 3 Church Road, Kingsmoor', attendees: 'District nurse team lead\nICB quality lead' };
+/** A GOV.UK date input's three fields (`<name>-day`, `-month`, `-year`) for a YYYY-MM-DD date. */
+export function dateFields(name: string, isoDay: string): Record<string, string> {
+  const [year = '', month = '', day = ''] = isoDay.split('-');
+  return { [`${name}-day`]: String(Number(day)), [`${name}-month`]: String(Number(month)), [`${name}-year`]: year };
+}
 
+/** The QIM's date in the arrangement below: 15 days after the tests' first day. */
+export const QIM_DATE = daysFromToday(15);
+
+export const QIM_ARRANGEMENT = { ...dateFields('date', QIM_DATE), time: '10:30am', venue: 'At the service, 3 Church Road, Kingsmoor', attendees: 'District nurse team lead\nICB quality lead' };
+
+/** The QIM outcome form: each action written `action | owner | YYYY-MM-DD[ | how success is shown]`, posted as plan rows. */
 export function qimOutcome(position: string, informServiceUsers: boolean, actions: string[]): Record<string, string> {
-  return { position, ...(informServiceUsers ? { informServiceUsers: 'yes' } : {}), actions: actions.join('\n'), note: 'Agreed at the meeting.' };
+  const rows: Record<string, string> = {};
+  actions.forEach((line, index) => {
+    const [action = '', owner = '', due = '', success = ''] = line.split('|').map((part) => part.trim());
+    const prefix = `plan-${index + 1}`;
+    Object.assign(rows, { [`${prefix}-action`]: action, [`${prefix}-owner`]: owner, ...dateFields(`${prefix}-due`, due), [`${prefix}-success`]: success });
+  });
+  return { position, ...(informServiceUsers ? { informServiceUsers: 'yes' } : {}), ...rows, note: 'Agreed at the meeting.' };
 }
 
 export { LOCATIONS_HEADER };

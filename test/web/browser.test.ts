@@ -1,16 +1,20 @@
 /**
  * A newcomer's path in a real browser (headless Chromium, Debian's package, driven by
  * playwright-core): sign in, read the mail, follow an approval link, confirm it, and see the case
- * move on; record a quorate Board meeting (the quorum indicator follows the ticks) and a
- * decision; see the memo change. Every page is screenshotted for review
- * (test-output/screenshots) and checked with axe-core: no serious or critical violations.
+ * move on; arrange the QIM with a UK date and a 12-hour time; record its outcome with a plan of
+ * three actions added without JavaScript; record a quorate Board meeting (the quorum indicator
+ * follows the ticks) and a decision; see the memo change; read the case's letters as sent and the
+ * rungs it passed. Every page is checked at desktop width and at 320 px (a small phone): nothing
+ * wider than the screen, no serious or critical axe-core violations, a screenshot at each width
+ * (test-output/screenshots: `NN-name.png` and `NN-name--320px.png`).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
+import { OAKFIELD, Product } from '../support/product';
+import { longDate } from '../../functions/lib/dates';
 import { demoRatingsCsv, DEMO_LOCATIONS } from '../../local/demo';
 import { rmSync } from 'node:fs';
-import { browserUnavailable, launchBrowser, onCi, screenshot, SCREENSHOTS, seriousViolations } from '../support/browser';
+import { browserUnavailable, horizontalOverflow, launchBrowser, onCi, screenshot, SCREENSHOTS, seriousViolations } from '../support/browser';
 
 const TOM = 'tom.reid@westshire.example.gov.uk';
 const missing = browserUnavailable();
@@ -31,12 +35,45 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
   let page: Page;
   const cspErrors: string[] = [];
 
-  /** Screenshot and accessibility check of the page as it is now. */
-  async function review(name: string): Promise<void> {
-    await screenshot(page, name);
-    const violations = await seriousViolations(page);
+  const DESKTOP = { width: 1280, height: 900 };
+  const PHONE = { width: 320, height: 900 };
+
+  /**
+   * The page as it is now, at desktop width and at 320 px: a screenshot at each, axe at each, and
+   * at 320 px nothing wider than the screen (the document does not scroll sideways).
+   */
+  async function review(name: string, on: Page = page): Promise<void> {
+    // Dates are written in words on every page, never 2026-11-16 or 2026-11-16T09:00:00.000Z.
+    expect((await on.locator('body').innerText()).match(/\b\d{4}-\d{2}-\d{2}\b/g), `${name}: ISO dates`).toBeNull();
+    await screenshot(on, name);
+    const violations = await seriousViolations(on);
     expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
+    await on.setViewportSize(PHONE);
+    try {
+      const overflow = await horizontalOverflow(on);
+      expect(overflow.scrollWidth, `${name} at 320 px is ${overflow.scrollWidth} px wide: ${overflow.wider.join('; ')}`).toBeLessThanOrEqual(PHONE.width);
+      await screenshot(on, `${name}--320px`);
+      const phoneViolations = await seriousViolations(on);
+      expect(phoneViolations, `${name} at 320 px: ${JSON.stringify(phoneViolations, null, 2)}`).toEqual([]);
+    } finally {
+      await on.setViewportSize(DESKTOP);
+    }
   }
+
+  /** A day some days after the product's today, as the three fields of a GOV.UK date input. */
+  function dayFields(plusDays: number): { day: string; month: string; year: string; iso: string } {
+    const date = new Date(product.runtime.clock.now().getTime() + plusDays * 86_400_000);
+    return { day: String(date.getUTCDate()), month: String(date.getUTCMonth() + 1), year: String(date.getUTCFullYear()), iso: date.toISOString().slice(0, 10) };
+  }
+
+  /** Each date the case reached a rung, from the ladder picture: rung name → "Reached …" / "Since …". */
+  async function rungDates(): Promise<Record<string, string>> {
+    return page.locator('.app-ladder__rung').evaluateAll((rungs) =>
+      Object.fromEntries(rungs.filter((rung) => rung.querySelector('.app-ladder__when')).map((rung) => [rung.querySelector('.app-ladder__name')!.textContent, rung.querySelector('.app-ladder__when')!.textContent])),
+    );
+  }
+
+  const rungDays: string[] = [];
 
   async function currentRung(): Promise<string> {
     return (await page.locator('.app-ladder [aria-current="step"] .app-ladder__name').textContent()) ?? '';
@@ -46,8 +83,9 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     rmSync(SCREENSHOTS, { recursive: true, force: true }); // this run's pictures only
     product = await Product.start();
     await product.ingestDemoRatings();
+    rungDays.push(longDate(product.runtime.clock.now())); // the cases open on the formal (Oakfield) rung
     browser = await launchBrowser();
-    context = await browser.newContext({ baseURL: product.url, viewport: { width: 1280, height: 900 } });
+    context = await browser.newContext({ baseURL: product.url, viewport: DESKTOP });
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
     page.on('console', (message) => {
@@ -83,6 +121,7 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
   });
 
   it('follows an approval link from the mail, confirms it, and sees the case move on', async () => {
+    await product.advance('1 day'); // so that each rung the case passes has its own date
     await page.getByRole('link', { name: 'Mail' }).click();
     await page.waitForURL('**/mail');
     await review('04-mail');
@@ -96,6 +135,7 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     await page.getByRole('heading', { name: 'Decision recorded' }).waitFor();
     await review('07-decision-recorded');
     await product.runtime.idle();
+    rungDays.push(longDate(product.runtime.clock.now()));
     await page.getByRole('link', { name: 'Open the case' }).click();
     await page.getByRole('heading', { level: 1, name: 'Oakfield Nursing Home' }).waitFor();
     expect(await currentRung()).toBe('Quality Improvement Meeting');
@@ -110,11 +150,88 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     await review('09-provider');
   });
 
-  it('records a quorate Board meeting as members are ticked, then a decision, and the memo changes', async () => {
-    // The officer arranges the QIM and refers Oakfield to the Board, suspending placements.
-    await product.officerDecides(TOM, /Arrange Quality Improvement Meeting — Oakfield/, 'arranged', QIM_ARRANGEMENT);
-    await product.officerDecides(TOM, /Record QIM Outcome — Oakfield/, 'referToBoard', qimOutcome('suspendNewPlacements', true, ['Appoint a clinical lead | Nominated Individual | 2027-01-15']));
+  it('arranges the QIM with a UK date and a 12-hour time; a time that is not one comes back with what was typed', async () => {
+    // Two days on, the officer arranges the meeting from the email.
+    await product.advance('2 days');
+    const meeting = dayFields(14);
+    await page.goto('/mail');
+    await page.getByRole('link', { name: /Arrange Quality Improvement Meeting — Oakfield/ }).click();
+    await page.getByRole('link', { name: 'Record the meeting arrangements and send the invitation' }).click();
+    await page.waitForURL('**/act/**');
+    await page.getByRole('group', { name: 'Date of the meeting' }).getByLabel('Day').fill(meeting.day);
+    await page.getByRole('group', { name: 'Date of the meeting' }).getByLabel('Month').fill(meeting.month);
+    await page.getByRole('group', { name: 'Date of the meeting' }).getByLabel('Year').fill(meeting.year);
+    await page.getByLabel('Time').fill('25pm');
+    await page.getByLabel('Venue').fill('The lounge, Oakfield Nursing Home');
+    await page.getByLabel('Who else is expected (one per line)').fill('ICB quality lead');
+    await review('08e-qim-arrangement');
+    await page.getByRole('button', { name: /^Confirm: Record the meeting arrangements/ }).click();
+    await page.locator('.govuk-error-summary').waitFor();
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Enter the time of the meeting like 10:30, 10:30am or 2pm (you typed 25pm)');
+    expect(await page.getByLabel('Time').inputValue()).toBe('25pm');
+    expect(await page.getByRole('group', { name: 'Date of the meeting' }).getByLabel('Day').inputValue()).toBe(meeting.day);
+    await review('08f-qim-arrangement-error');
+    await page.getByLabel('Time').fill('2:30pm');
+    await page.getByRole('button', { name: /^Confirm: Record the meeting arrangements/ }).click();
+    await page.getByRole('heading', { name: 'Decision recorded' }).waitFor();
+    await product.runtime.idle();
+    expect((await product.caseFor(OAKFIELD)).case.qim).toMatchObject({ date: meeting.iso, time: '14:30', venue: 'The lounge, Oakfield Nursing Home' });
+    expect(product.mailTo('dev.patel@hawthorn-care-group.example.co.uk', /Invitation to a Quality Improvement Meeting/).body.text).toContain(`Date: ${longDate(meeting.iso)}`);
+  });
 
+  it('records the QIM outcome with a plan of three actions, each added without JavaScript', async () => {
+    await product.advance('1 day');
+    const link = product.linkIn(product.mailTo(TOM, /Record QIM Outcome — Oakfield/), 'referToBoard');
+    // A browser with JavaScript off: "Add another action" is a plain submit button.
+    const noScript = await browser.newContext({ baseURL: product.url, viewport: DESKTOP, javaScriptEnabled: false });
+    noScript.setDefaultTimeout(10_000);
+    const form = await noScript.newPage();
+    try {
+      await form.goto(new URL(link).pathname + new URL(link).search);
+      const actions = [
+        { action: 'Appoint a clinical lead', owner: 'Nominated Individual', due: dayFields(30), success: 'Clinical lead in post and on the rota' },
+        { action: 'Retrain staff on medicines', owner: 'Registered Manager', due: dayFields(45), success: 'Medicines audit with no errors' },
+        { action: 'Review every care plan', owner: 'Registered Manager', due: dayFields(60), success: 'All care plans reviewed and signed' },
+      ];
+      for (const [index, item] of actions.entries()) {
+        const row = form.getByRole('group', { name: `Action ${index + 1}`, exact: true });
+        await row.getByLabel('What will be done').fill(item.action);
+        await row.getByLabel('Who owns it').fill(item.owner);
+        await row.getByLabel('Day').fill(item.due.day);
+        await row.getByLabel('Month').fill(item.due.month);
+        await row.getByLabel('Year').fill(item.due.year);
+        await row.getByLabel('How success will be shown').fill(item.success);
+        if (index < actions.length - 1) {
+          await form.getByRole('button', { name: 'Add another action' }).click();
+          await form.getByRole('group', { name: `Action ${index + 2}`, exact: true }).waitFor();
+        }
+      }
+      // Everything typed so far survived each redraw.
+      expect(await form.getByRole('group', { name: 'Action 1', exact: true }).getByLabel('What will be done').inputValue()).toBe('Appoint a clinical lead');
+      expect(await form.getByRole('group', { name: 'Action 2', exact: true }).getByLabel('Day').inputValue()).toBe(actions[1]!.due.day);
+      await form.getByLabel('Suspend new placements (memo RED)').check();
+      await form.getByLabel('Tell the people using the service and their families').check();
+      // axe and the width check need page scripts, so the same form is reviewed in the scripted browser.
+      await screenshot(form, '08g-qim-outcome-three-actions-no-javascript');
+      await page.goto(new URL(link).pathname + new URL(link).search);
+      await page.getByRole('button', { name: 'Add another action' }).click();
+      await page.getByRole('group', { name: 'Action 2', exact: true }).waitFor();
+      await page.getByRole('button', { name: 'Remove action 1' }).click();
+      await page.getByRole('group', { name: 'Action 1', exact: true }).waitFor();
+      expect(await page.getByRole('group', { name: 'Action 2', exact: true }).count()).toBe(0);
+      await page.getByRole('button', { name: 'Add another action' }).click();
+      await review('08g-qim-outcome-plan-rows');
+      await form.getByRole('button', { name: 'Confirm: Refer to the Commissioning & Quality Board' }).click();
+      await form.getByRole('heading', { name: 'Decision recorded' }).waitFor();
+      await product.runtime.idle();
+      rungDays.push(longDate(product.runtime.clock.now()));
+      expect((await product.caseFor(OAKFIELD)).case.improvementPlan).toEqual(actions.map((item) => ({ action: item.action, owner: item.owner, due: item.due.iso, success: item.success })));
+    } finally {
+      await noScript.close();
+    }
+  });
+
+  it('records a quorate Board meeting as members are ticked, then a decision, and the memo changes', async () => {
     await page.goto('/memo');
     await expect.poll(() => page.locator('.app-memo-section--red').textContent()).toContain('Oakfield Nursing Home');
     await review('10-memo-red');
@@ -167,6 +284,34 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     await page.goto(`/cases/${view.case.caseId}`);
     expect(await currentRung()).toBe('Case closed');
     await review('17-case-closed');
+  });
+
+  it("the case page keeps the record: the rungs passed with their dates, only what is current, each letter as sent", async () => {
+    const view = await product.caseFor(OAKFIELD);
+    await page.goto(`/cases/${view.case.caseId}`);
+    const [formal, qim, board] = rungDays;
+    expect(new Set(rungDays).size).toBe(3);
+    expect(await rungDates()).toEqual({
+      'Formal stage': `Reached ${formal}`,
+      'Quality Improvement Meeting': `Reached ${qim}`,
+      'Referred to the Board': `Reached ${board}`,
+      'Case closed': `Since ${longDate(view.case.closedAt)}`,
+    });
+    expect(await page.locator('.app-ladder__rung--passed').count()).toBe(3);
+    // Closed: no deadline runs, no step is pending.
+    const main = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+    expect(main).not.toMatch(/Response due|days left|Pending steps/);
+    expect(main).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    expect(main).toContain('Clinical lead in post and on the rota');
+    // Each email opens as it was sent.
+    await page.getByRole('link', { name: 'Notice of service provider default: Oakfield Nursing Home' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Notice of service provider default: Oakfield Nursing Home' }).waitFor();
+    const letter = await page.locator('.app-email').innerText();
+    expect(letter).toContain('Rectification required');
+    expect(letter).toContain('Review every care plan');
+    await review('17b-case-letter-as-sent');
+    await page.getByRole('link', { name: 'Back to the case' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Oakfield Nursing Home' }).waitFor();
   });
 
   it('uploads a ratings file and shows the result', async () => {

@@ -8,7 +8,7 @@ import type { Product } from '../support/product';
 import { BOARD_QUORATE } from '../support/product';
 import { runPage, startRun } from '../../functions/web/ratings-page';
 import type { Case } from '../../functions/lib/model';
-import { longDate } from '../../functions/lib/dates';
+import { dateTimeWords, longDate } from '../../functions/lib/dates';
 import {
   FORMULA_AREA,
   HOMECARE,
@@ -197,8 +197,39 @@ describe('the web pages', () => {
     expect(text(html)).toContain('QIM outcome applied');
     // Dated as the product's clock dated the event (tests run on a pinned virtual date).
     const decided = (await product.caseFor(OAKFIELD)).audit.find((event) => event.action === 'decision recorded')!;
-    expect(text(html)).toMatch(new RegExp(`decision recorded ${longDate(decided.at)}, \\d\\d:\\d\\d UTC · by Tom Reid`, 'i'));
+    expect(text(html)).toContain(`decision recorded ${dateTimeWords(decided.at)} · by Tom Reid`);
+    // Every date in words, never ISO: ratings in the audit details, the QIM's date and time, the trigger.
+    expect(text(html)).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    expect(text(html)).toContain('Overall: Inadequate (16 October 2026)');
+    expect(text(html)).toMatch(/date \d{1,2} \w+ 2026 time 10:30am venue/);
+    // The rungs the case has stood on are marked passed, with the day it reached them; a rung it skipped is not.
+    const passed = [...ladder.matchAll(/app-ladder__rung--passed"><span class="app-ladder__name">([^<]+)<\/span>[^]*?Reached ([^<]+)</g)].map((match) => [match[1], match[2]]);
+    expect(passed).toEqual([
+      ['Formal stage', longDate(decided.at)],
+      ['Quality Improvement Meeting', longDate(decided.at)],
+    ]);
+    expect(ladder).not.toMatch(/rung--passed"><span class="app-ladder__name">Informal stage/);
     expect((await get('/cases/no-such-case')).status).toBe(404);
+  });
+
+  it('a case: each email opens as it was sent, the same view as the mail page', async () => {
+    const html = (await get(`/cases/${caseId(OAKFIELD)}`)).html;
+    const link = /<a class="govuk-link" href="(\/cases\/[^"]+\/emails\/[^"]+)">Notice of service provider default: Oakfield Nursing Home<\/a>/.exec(html);
+    expect(link).not.toBeNull();
+    const letter = await get(link![1]!);
+    expect(letter.status).toBe(200);
+    const sent = product.allMail().find((email) => email.subject === 'Notice of service provider default: Oakfield Nursing Home')!;
+    const body = /<body>([\s\S]*)<\/body>/.exec(sent.body.html!)![1]!;
+    expect(letter.html).toContain(`<div class="govuk-body app-email">${body}</div>`);
+    expect(text(letter.html)).toContain(`To ${sent.destination.to.join(', ')}`);
+    expect(text(letter.html)).toContain('Rectification required');
+    expect(text(letter.html)).toContain('Appoint a clinical lead — Nominated Individual, by 15 January 2027');
+    // The local mail page shows the same letter the same way.
+    const mail = await get(`/mail/${encodeURIComponent(sent.messageId)}`);
+    expect(mail.html).toContain(`<div class="govuk-body app-email">${body}</div>`);
+    expect((await get(`/cases/${caseId(OAKFIELD)}/emails/no-such-message`)).status).toBe(404);
+    expect((await get(`/cases/${caseId(MEADOWBANK)}/emails/${encodeURIComponent(sent.messageId)}`)).status).toBe(404);
+    expect((await get(`/cases/${caseId(OAKFIELD)}/emails/%E0%A4%A`)).status).toBe(404);
   });
 
   it('a closed case marks "Case closed" as the current rung and shows the outcome', async () => {
@@ -206,6 +237,10 @@ describe('the web pages', () => {
     expect(html).toMatch(/<li class="app-ladder__rung app-ladder__rung--end app-ladder__rung--current" aria-current="step"><span class="app-ladder__name">Case closed<\/span>/);
     const closed = cases.find((record) => record.caseId === caseId(MEADOWBANK))!;
     expect(text(html)).toContain(`GREEN since ${longDate(closed.memo!.addedAt)}`);
+    // Only what is current: a closed case has no live deadline or pending step, however its record's deadlines read.
+    expect(Object.keys(closed.deadlines)).toContain('response');
+    expect(text(html)).not.toMatch(/Response due|days left|Pending steps/);
+    expect(text(html)).toContain(`None: the case closed on ${longDate(closed.closedAt)}`);
   });
 
   it('a provider: its locations with ratings and cases, flagged when several are below Good', async () => {
