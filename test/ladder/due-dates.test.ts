@@ -4,7 +4,7 @@
  * listed for. No reminder goes before the event; the due date each email shows comes after it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { daysFromToday, OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
+import { dateFields, daysFromToday, OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
 import { addDays, addWorkingDays } from '../../functions/lib/clock';
 import { longDate } from '../../functions/lib/dates';
 import { DECISION_STEPS } from '../../workflows/escalation';
@@ -26,7 +26,7 @@ describe('due dates count from the event a step follows', () => {
     await product.ingestDemoRatings([OAKFIELD]);
     await product.officerDecides(TOM, /Approve Quality Improvement Notice — Oakfield/, 'approve');
     const qimDay = daysFromToday(24);
-    await product.officerDecides(TOM, /Arrange Quality Improvement Meeting — Oakfield/, 'arranged', { ...QIM_ARRANGEMENT, date: qimDay, time: '10:30' });
+    await product.officerDecides(TOM, /Arrange Quality Improvement Meeting — Oakfield/, 'arranged', { ...QIM_ARRANGEMENT, ...dateFields('date', qimDay), time: '10:30' });
     const meeting = new Date(`${qimDay}T10:30:00.000Z`);
     const due = addWorkingDays(meeting, 5);
 
