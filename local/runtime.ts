@@ -11,7 +11,8 @@ import { localAuthenticator } from './auth';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
-import { loadConfigFile, type AppConfig } from '../functions/lib/config';
+import { z } from 'zod';
+import { configFromEnvironment, loadConfigFile, type AppConfig } from '../functions/lib/config';
 import { documentClient } from '../functions/lib/table';
 import { Store } from '../functions/lib/store';
 import { generateKey, keyFromBase64 } from '../functions/lib/links';
@@ -30,10 +31,37 @@ import { ensureTable, localDynamoClient, startDynamo, type LocalDynamo } from '.
 import { startSes, type LocalSes } from './ses';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, STATE_MACHINE_NAME, TABLE_NAME } from './endpoints';
 import { startHttpServer, type LocalHttp } from './http';
+import { BundledFunction, localEnvironment, readCloudAssembly, type BundledFunctionName, type BundledFunctionSpec } from './bundles';
+import { startSecretsManager } from './secrets';
 
 import { PROJECT_ROOT } from './paths';
 export { PROJECT_ROOT };
 export const WORKFLOW_STEP_ARN = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:workflow-step`;
+const SIGNING_KEY_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:LinkSigningKey-local`;
+const CQC_KEY_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:CqcApiKey-local`;
+
+/** What a bundled http-api answers: API Gateway's structured result (payload 2.0). */
+const httpResultSchema = z.object({
+  statusCode: z.number().int(),
+  headers: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  cookies: z.array(z.string()).optional(),
+});
+
+/** The configuration the template gives the workflow-step function, with SENDER and CONFIGURATION_SET applied as lambdaDeps does. */
+function bundledConfig(assembly: Map<BundledFunctionName, BundledFunctionSpec>): AppConfig {
+  const spec = assembly.get('workflow-step');
+  if (!spec) throw new Error('The cloud assembly has no workflow-step function');
+  const config = configFromEnvironment({ APP_CONFIG: String(spec.environment.APP_CONFIG ?? '') });
+  const text = (name: string) => (typeof spec.environment[name] === 'string' ? (spec.environment[name] as string) : undefined);
+  return { ...config, mail: { ...config.mail, sender: text('SENDER') ?? config.mail.sender, configurationSet: text('CONFIGURATION_SET') ?? config.mail.configurationSet } };
+}
+
+function withBaseUrl(appConfigJson: string, baseUrl: string): string {
+  const config = JSON.parse(appConfigJson) as { authority: Record<string, unknown> };
+  return JSON.stringify({ ...config, authority: { ...config.authority, baseUrl } });
+}
 
 export interface RuntimeOptions {
   /** Where everything is kept; omitted = in memory (tests). */
@@ -43,6 +71,12 @@ export interface RuntimeOptions {
   configPath?: string;
   /** Where virtual time begins on a fresh data folder (tests pin it); default: the machine's now. */
   clockStart?: Date;
+  /**
+   * A cloud assembly (`cdk synth -o <dir>`): run the Lambda bundles it holds, each in its own
+   * worker with the environment the template gives it, instead of the handlers' source. The
+   * configuration is then the one synthesized into the template (APP_CONFIG), as on AWS.
+   */
+  bundles?: string;
 }
 
 /** Faults a test can inject where AWS would produce them: in the Lambda service. */
@@ -63,6 +97,8 @@ export interface Runtime {
   readonly ses: LocalSes;
   readonly stateMachineArn: string;
   readonly lambdaFaults: LambdaFault[];
+  /** What runs the Lambdas: their source, or the bundles of a cloud assembly. */
+  readonly lambdaCode: 'source' | 'bundles';
   /** Resolves once every execution is waiting (on a person, a token or a timer). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -105,8 +141,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   // The pages link to the mail sink only where there is one.
   process.env.MAIL_SINK_PAGE = '/mail';
-  const config = options.config ?? loadConfigFile(options.configPath ?? join(PROJECT_ROOT, 'config', 'local.json'));
+  const assembly = options.bundles ? readCloudAssembly(options.bundles) : undefined;
+  const config = options.config ?? (assembly ? bundledConfig(assembly) : loadConfigFile(options.configPath ?? join(PROJECT_ROOT, 'config', 'local.json')));
   const secrets = loadSecrets(dataDir);
+  // The bundles read the link-signing key from Secrets Manager and use the secret's text as the
+  // key (functions/lib/aws-deps.ts): here the text is the local key, so both sign alike.
+  const signingKey = assembly ? Buffer.from(secrets.signingKey, 'utf8') : keyFromBase64(secrets.signingKey);
+  const secretsManager = assembly ? await startSecretsManager({ [SIGNING_KEY_SECRET_ARN]: secrets.signingKey, [CQC_KEY_SECRET_ARN]: 'local-cqc-key' }) : undefined;
   const clock = new VirtualClock({ offsetFile: dataDir ? join(dataDir, 'clock.json') : undefined, startAt: options.clockStart });
 
   const dynamo: LocalDynamo = await startDynamo({ path: dataDir ? join(dataDir, 'dynamodb') : undefined, port: options.ports?.dynamodb });
@@ -114,6 +155,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const ses = await startSes({ mailFile: dataDir ? join(dataDir, 'mail.jsonl') : undefined, port: options.ports?.ses, clock });
 
   const lambdaFaults: LambdaFault[] = [];
+  const bundled = new Map<BundledFunctionName, BundledFunction>();
   // The handler needs clients that need the engine: it is filled in once they exist.
   const lambdas: { workflowStep?: (event: unknown, context: Context) => Promise<unknown> } = {};
   const engine = new LocalStepFunctions({
@@ -131,6 +173,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         fault.times -= 1;
         throw Object.assign(new Error(fault.message ?? `Injected ${fault.error}`), { name: fault.error });
       }
+      if (bundled.has('workflow-step')) return bundled.get('workflow-step')!.invoke(payload);
       if (!lambdas.workflowStep) throw Object.assign(new Error('Runtime still starting'), { name: 'Lambda.ServiceException' });
       return lambdas.workflowStep(payload, lambdaContext('workflow-step'));
     },
@@ -145,7 +188,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     clock,
     ses: new SESClient({ ...clientConfig, endpoint: ses.endpoint }),
     sfn: sfnClient,
-    signingKey: keyFromBase64(secrets.signingKey),
+    signingKey,
     stateMachineArn: '',
   };
   const definition = substitute(escalationDefinitionString(), { WorkflowStepFunctionArn: WORKFLOW_STEP_ARN });
@@ -158,11 +201,36 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const httpHandler = createHttpHandler(async () => httpDeps);
   const http: LocalHttp = await startHttpServer({
     port: options.ports?.http,
-    handler: (event) => httpHandler(event, lambdaContext('http-api')),
+    handler: async (event) =>
+      bundled.has('http-api') ? httpResultSchema.parse(await bundled.get('http-api')!.invoke(event)) : httpHandler(event, lambdaContext('http-api')),
     local: { clock, engine, ses, adminToken: secrets.adminToken, deps: httpDeps },
   });
   // The base URL in links must be where this server really listens.
   deps.config = httpDeps.config = { ...config, authority: { ...config.authority, baseUrl: http.endpoint } };
+  if (assembly) {
+    // What CloudFormation would resolve (names, ARNs), the local endpoints, and the base URL the
+    // deployer sets in the configuration once the API's address is known.
+    const local = { TABLE_NAME, STATE_MACHINE_ARN: stateMachineArn, SIGNING_KEY_SECRET_ARN, CQC_KEY_SECRET_ARN };
+    const aws = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
+      AWS_ENDPOINT_URL_SES: ses.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager!.endpoint,
+    };
+    for (const spec of assembly.values()) {
+      const appConfig = spec.environment.APP_CONFIG;
+      const overrides: Record<string, string> = typeof appConfig === 'string' ? { APP_CONFIG: withBaseUrl(appConfig, http.endpoint) } : {};
+      // There is no S3 here: the bundles' uploads and the ratings bucket are left out (the admin
+      // upload then answers "not available here"); ingestion is tested from source.
+      const environment = localEnvironment(spec, local, overrides, ['RATINGS_BUCKET', 'UPLOAD_PREFIX']);
+      bundled.set(spec.name, new BundledFunction(spec, { ...aws, ...environment }, () => clock.offsetMs()));
+    }
+  }
 
   // Executions the engine could not bring back are started again from the cases' records.
   await engine.whenIdle();
@@ -181,10 +249,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     ses,
     stateMachineArn,
     lambdaFaults,
+    lambdaCode: assembly ? 'bundles' : 'source',
     idle: () => engine.whenIdle(),
     async close() {
       await http.close();
       await engine.close();
+      await Promise.all([...bundled.values()].map((fn) => fn.close()));
+      await secretsManager?.close();
       await sfnServer.close();
       clock.close();
       await ses.close();
