@@ -34,6 +34,8 @@ export class EscalationStack extends Stack {
   public readonly workflowStepFunction: EscalationFunction;
   public readonly httpApiFunction: EscalationFunction;
   public readonly ratingsImportFunction: EscalationFunction;
+  /** SES's bounces and complaints → the email's record, the case page and the lead officer. */
+  public readonly mailEventsFunction: EscalationFunction;
   public readonly api: EscalationApi;
   public readonly mail: EscalationMail;
   public readonly ratings: RatingsIntake;
@@ -101,6 +103,7 @@ export class EscalationStack extends Stack {
       configurationSetName: settings.sesConfigurationSet,
       importIdentity: settings.sesImportIdentity,
       importConfigurationSet: settings.sesImportConfigurationSet,
+      sandbox: settings.sesSandbox,
     });
 
     // ---- functions ---------------------------------------------------------------------------
@@ -152,6 +155,14 @@ export class EscalationStack extends Stack {
     workflowRef.grantStartExecution(this.ratingsImportFunction);
     workflowRef.grantTaskResponse(this.ratingsImportFunction, ['states:SendTaskSuccess']); // a new rating answers "await inspection"
 
+    this.mailEventsFunction = new EscalationFunction(this, 'MailEvents', {
+      source: 'mail-events',
+      description: 'Bounces and complaints from SES: marks the email on its case and tells the lead officer',
+      environment: common,
+    }).bindTable(this.table);
+    this.mail.bind(this.mailEventsFunction);
+    this.mail.deliverEventsTo(this.mailEventsFunction);
+
     // ---- workflow, API, intake ---------------------------------------------------------------
     this.workflow = new EscalationWorkflow(this, 'Workflow', {
       stateMachineName,
@@ -170,7 +181,7 @@ export class EscalationStack extends Stack {
     this.ratings.grantUpload(this.httpApiFunction);
 
     if (alarmAction) {
-      for (const fn of [this.workflowStepFunction, this.httpApiFunction, this.ratingsImportFunction]) {
+      for (const fn of [this.workflowStepFunction, this.httpApiFunction, this.ratingsImportFunction, this.mailEventsFunction]) {
         fn.errorsAlarm.addAlarmAction(alarmAction);
       }
     }

@@ -28,7 +28,8 @@ import { VirtualClock, writeFileAtomic } from './clock';
 import { LocalStepFunctions } from './sfn/engine';
 import { startSfnServer } from './sfn/server';
 import { ensureTable, localDynamoClient, startDynamo, type LocalDynamo } from './dynamo';
-import { startSes, type LocalSes } from './ses';
+import { startSes, type LocalSes, type MailSimulator, type SesEventRecord } from './ses';
+import { createMailEventsHandler } from '../functions/mail-events/handler';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, STATE_MACHINE_NAME, TABLE_NAME } from './endpoints';
 import { startHttpServer, type LocalHttp } from './http';
 import { BundledFunction, localEnvironment, readCloudAssembly, type BundledFunctionName, type BundledFunctionSpec } from './bundles';
@@ -58,6 +59,34 @@ function bundledConfig(assembly: Map<BundledFunctionName, BundledFunctionSpec>):
   return { ...config, mail: { ...config.mail, sender: text('SENDER') ?? config.mail.sender, configurationSet: text('CONFIGURATION_SET') ?? config.mail.configurationSet } };
 }
 
+/** What Lambda receives from the SNS topic SES publishes a configuration set's events to. */
+function snsEnvelope(record: SesEventRecord, at: Date): unknown {
+  const topicArn = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:mail-events`;
+  const messageId = randomBytes(16).toString('hex');
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:local`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: messageId,
+          TopicArn: topicArn,
+          Subject: null,
+          Message: JSON.stringify(record),
+          Timestamp: at.toISOString(),
+          SignatureVersion: '1',
+          Signature: 'local',
+          SigningCertUrl: 'https://sns.eu-west-2.amazonaws.com/local.pem',
+          UnsubscribeUrl: `https://sns.eu-west-2.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}:local`,
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}
+
 function withBaseUrl(appConfigJson: string, baseUrl: string): string {
   const config = JSON.parse(appConfigJson) as { authority: Record<string, unknown> };
   return JSON.stringify({ ...config, authority: { ...config.authority, baseUrl } });
@@ -77,6 +106,8 @@ export interface RuntimeOptions {
    * configuration is then the one synthesized into the template (APP_CONFIG), as on AWS.
    */
   bundles?: string;
+  /** Addresses the SES stand-in bounces or complains about (SES's simulator addresses always do). */
+  mailSimulator?: MailSimulator;
 }
 
 /** Faults a test can inject where AWS would produce them: in the Lambda service. */
@@ -152,12 +183,30 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   const dynamo: LocalDynamo = await startDynamo({ path: dataDir ? join(dataDir, 'dynamodb') : undefined, port: options.ports?.dynamodb });
   await ensureTable(localDynamoClient(dynamo.endpoint), TABLE_NAME);
-  const ses = await startSes({ mailFile: dataDir ? join(dataDir, 'mail.jsonl') : undefined, port: options.ports?.ses, clock });
+  // Bounces and complaints reach the mail-events function as SNS delivers them (the configuration
+  // set's event destination), a moment after the send; idle() waits for them.
+  const mailEvents = new Set<Promise<void>>();
+  const lambdas: { workflowStep?: (event: unknown, context: Context) => Promise<unknown>; mailEvents?: (event: unknown, context: Context) => Promise<unknown> } = {};
+  const deliverMailEvent = (record: SesEventRecord) => {
+    const event = snsEnvelope(record, clock.now());
+    const delivery = (async () => {
+      try {
+        // SES reports once the receiving server has answered: after the step that sent it is done.
+        await engine.whenIdle();
+        if (bundled.has('mail-events')) await bundled.get('mail-events')!.invoke(event);
+        else await lambdas.mailEvents?.(event, lambdaContext('mail-events'));
+      } catch (error) {
+        console.error('mail-events failed', error);
+      }
+    })();
+    mailEvents.add(delivery);
+    void delivery.finally(() => mailEvents.delete(delivery));
+  };
+  const ses = await startSes({ mailFile: dataDir ? join(dataDir, 'mail.jsonl') : undefined, port: options.ports?.ses, clock, simulator: options.mailSimulator, onEvent: deliverMailEvent });
 
   const lambdaFaults: LambdaFault[] = [];
   const bundled = new Map<BundledFunctionName, BundledFunction>();
-  // The handler needs clients that need the engine: it is filled in once they exist.
-  const lambdas: { workflowStep?: (event: unknown, context: Context) => Promise<unknown> } = {};
+  // The handlers need clients that need the engine: they are filled in once they exist.
   const engine = new LocalStepFunctions({
     clock,
     dataDir: dataDir ? join(dataDir, 'stepfunctions') : undefined,
@@ -196,6 +245,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (!stateMachineArn) throw new Error('The local engine did not register the state machine');
   deps.stateMachineArn = stateMachineArn;
   lambdas.workflowStep = createWorkflowStepHandler(async () => deps);
+  lambdas.mailEvents = createMailEventsHandler(async () => deps);
 
   const httpDeps: HttpDeps = { ...deps, authenticate: localAuthenticator(secrets.adminToken), pages: renderPage, ingestUpload: ingestUploadedRatings };
   const httpHandler = createHttpHandler(async () => httpDeps);
@@ -250,7 +300,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stateMachineArn,
     lambdaFaults,
     lambdaCode: assembly ? 'bundles' : 'source',
-    idle: () => engine.whenIdle(),
+    async idle() {
+      await engine.whenIdle();
+      // A bounce reported while the workflow ran may send a notice, and so on: until all is quiet.
+      while (mailEvents.size > 0) {
+        await Promise.all([...mailEvents]);
+        await engine.whenIdle();
+      }
+    },
     async close() {
       await http.close();
       await engine.close();

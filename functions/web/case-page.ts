@@ -27,6 +27,7 @@ import {
 } from './format';
 import { ladderPicture } from './ladder-picture';
 import { layout } from './layout';
+import { mailProblemsBlock } from './mail-problems';
 
 function row(key: string, value: SafeHtml | string): SafeHtml {
   return html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${key}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
@@ -159,6 +160,8 @@ ${pending.length
         html`<tr class="govuk-table__row"><td class="govuk-table__cell">${task.step}</td><td class="govuk-table__cell">${whoLabel(deps.config, task.assignee)}</td><td class="govuk-table__cell"><ul class="govuk-list govuk-!-font-size-16">${task.allowedDecisions.map((decision) => html`<li>${decisionLabel(decision)}</li>`)}</ul></td><td class="govuk-table__cell">${longDate(task.expiresAt)}</td></tr>`,
     )}</tbody></table>`
   : ''}
+
+${mailProblemsBlock(deps, record, emails, pending)}
 
 <h2 class="govuk-heading-m">Deadlines</h2>
 ${deadlines.length

@@ -30,8 +30,8 @@ export class Product {
 
   constructor(readonly runtime: Runtime) {}
 
-  /** `options.bundles`: run the Lambda bundles of a cloud assembly instead of the source. */
-  static async start(options: Pick<RuntimeOptions, 'bundles'> = {}): Promise<Product> {
+  /** `options.bundles`: run the Lambda bundles of a cloud assembly instead of the source; `mailSimulator`: addresses SES bounces or complains about. */
+  static async start(options: Pick<RuntimeOptions, 'bundles' | 'mailSimulator'> = {}): Promise<Product> {
     const runtime = await startRuntime({ clockStart: PINNED_NOW, ...options });
     const product = new Product(runtime);
     for (const contract of demoContracts()) await runtime.deps.store.putContract(contract);
