@@ -1,6 +1,6 @@
 /**
  * Everything the product needs in one AWS account and region (see ../shared/DESIGN.md):
- * the table, the workflow, the three functions, the HTTP API, mail, the secrets and ratings intake.
+ * the table, the workflow, the four functions, the HTTP API, mail (with its bounces and complaints), the secrets and ratings intake.
  * Deployment choices come from CDK context (see settings.ts); the product configuration from the
  * file that context names, validated at synth.
  */

@@ -13,13 +13,14 @@ import { promisify } from 'node:util';
 import { GetExecutionHistoryCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_LOCATIONS, OAKFIELD, Product, QIM_ARRANGEMENT } from '../support/product';
-import { demoRatingsCsv } from '../../local/demo';
+import { demoContracts, demoRatingsCsv } from '../../local/demo';
 import { readCloudAssembly } from '../../local/bundles';
 import { ingestUploadedRatings } from '../../functions/ladder/ingest-upload';
 import { escalationPort } from '../../functions/ladder/cases';
 import { PROJECT_ROOT } from '../../infra/paths';
 
 const TOM = 'tom.reid@westshire.example.gov.uk';
+const MANAGER = demoContracts().find((contract) => contract.locationId === OAKFIELD)!.registeredManager.email;
 
 let assembly: string;
 let product: Product;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   // Prepare: one synth for the file (about 11 s), into a folder of its own.
   assembly = mkdtempSync(join(tmpdir(), 'cdk-out-'));
   await promisify(execFile)(join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', assembly], { cwd: PROJECT_ROOT });
-  product = await Product.start({ bundles: assembly });
+  product = await Product.start({ bundles: assembly, mailSimulator: { bounce: [MANAGER] } });
   // Ratings arrive through the source ingestion (there is no S3 here for the bundled upload);
   // every step of the cases it opens runs in the bundles.
   const { deps } = product.runtime;
@@ -46,7 +47,7 @@ describe('the synthesized bundles on the local runtime', () => {
     // Assess
     expect(product.runtime.lambdaCode).toBe('bundles');
     const functions = readCloudAssembly(assembly);
-    expect([...functions.keys()].sort()).toEqual(expect.arrayContaining(['http-api', 'ratings-import', 'workflow-step']));
+    expect([...functions.keys()].sort()).toEqual(['http-api', 'mail-events', 'ratings-import', 'workflow-step']);
     for (const spec of functions.values()) expect(spec.entry.startsWith(assembly)).toBe(true);
   });
 
@@ -56,10 +57,18 @@ describe('the synthesized bundles on the local runtime', () => {
     await product.officerDecides(TOM, /Arrange Quality Improvement Meeting — Oakfield/, 'arranged', QIM_ARRANGEMENT);
     // Assess
     const view = await product.caseFor(OAKFIELD);
-    expect(product.allMail().filter((email) => /Formal Quality Improvement Notice: Oakfield/.test(email.subject))).toHaveLength(1);
+    expect(product.allMail().filter((email) => /^Formal Quality Improvement Notice: Oakfield/.test(email.subject))).toHaveLength(1);
     expect(product.allMail().some((email) => /Quality Improvement Meeting/.test(email.subject) && /Invitation/i.test(email.subject))).toBe(true);
     expect(view.case.waitingOn?.step).toBe('Record QIM Outcome');
     expect(view.case.lastFailure).toBeUndefined();
+  });
+
+  it("report a bounce from SNS's event (the bundled mail-events): the letter is marked and the officer told", async () => {
+    // Assess: the notice to the Registered Manager bounced (the SES stand-in's simulator).
+    const view = await product.caseFor(OAKFIELD);
+    const notice = view.emails.find((email) => email.kind === 'qualityImprovementNotice');
+    expect(notice?.feedback).toEqual([expect.objectContaining({ type: 'bounce', recipients: [MANAGER] })]);
+    expect(product.mailTo(TOM, /^Not delivered: "Formal Quality Improvement Notice/).body.text).toContain(MANAGER);
   });
 
   it('render a page for a session cookie and accept its form (the cookie arrives in event.cookies)', async () => {
