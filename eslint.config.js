@@ -27,5 +27,5 @@ export default tseslint.config(
       globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', DOMParser: 'readonly', HTMLInputElement: 'readonly', Element: 'readonly' },
     },
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

@@ -133,6 +133,10 @@ export class EscalationFunction extends NodejsFunction {
         bundleAwsSDK: true,
         externalModules: [],
         minify: true,
+        // Minified names would scramble every error's name ("Tt" for NotFound): the HTTP API's
+        // {"error": ...}, the Lambda's errorType and so the state machine's Retry/Catch and the
+        // case's failure record all read `error.name` (DomainError sets it from new.target.name).
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         ...(props.bundleFiles ? { commandHooks: copyIntoBundle(props.bundleFiles) } : {}),

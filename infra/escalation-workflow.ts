@@ -32,7 +32,8 @@ export interface EscalationWorkflowProps {
    */
   readonly definition?: string;
   /**
-   * How long execution logs (which include execution data) are kept.
+   * How long execution logs are kept. They carry state names, event types and error names, never
+   * execution data (inputs, outputs, task tokens, letters' facts): see the logging note below.
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
@@ -126,7 +127,11 @@ export class EscalationWorkflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromString(definition),
       definitionSubstitutions: substitutions,
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Every event, but without execution data: inputs and outputs would put task tokens (which
+      // answer a waiting step) and the facts of a case (names, addresses, concerns) in CloudWatch
+      // for a year. What a step did is in the case record and its audit trail; the logs say which
+      // state ran, when, and with which error name.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     // The definition is a string, so CDK cannot infer what it calls: grant exactly that function
     // (and its versions, `:*`, should the definition ever name a qualified ARN).

@@ -11,6 +11,7 @@
  * | `sesIdentity`               | the SES identity that covers the sender: the address itself or its domain     | `senderAddress`                |
  * | `sesImportIdentity`         | `true` when that identity is already verified outside this stack              | `false` (the stack creates it) |
  * | `sesImportConfigurationSet` | `true` when the configuration set already exists outside this stack           | `false` (the stack creates it) |
+ * | `sesSandbox`                | `true` while the account is in the SES sandbox (recipients are identities too) | `true` (every new account is)  |
  * | `jwtIssuer`                 | issuer of the tokens admin, Board and page routes accept (https URL)           | placeholder in cdk.json        |
  * | `jwtAudience`               | audience (client id) those tokens must carry; several separated by commas     | placeholder in cdk.json        |
  * | `alarmTopicArn`             | an SNS topic the stack's alarms notify                                        | none (alarms without actions)  |
@@ -46,6 +47,7 @@ const CONTEXT_KEYS = [
   'sesIdentity',
   'sesImportIdentity',
   'sesImportConfigurationSet',
+  'sesSandbox',
   'jwtIssuer',
   'jwtAudience',
   'alarmTopicArn',
@@ -62,6 +64,7 @@ const contextSchema = z
     sesIdentity: z.string().min(1).optional(),
     sesImportIdentity: flag.default(false),
     sesImportConfigurationSet: flag.default(false),
+    sesSandbox: flag.default(true),
     jwtIssuer: z
       .string()
       .url()
@@ -99,6 +102,8 @@ export interface DeploymentSettings {
   readonly sesIdentity: string;
   readonly sesImportIdentity: boolean;
   readonly sesImportConfigurationSet: boolean;
+  /** The account is in the SES sandbox: the send grant covers the (verified) recipients' identities too. */
+  readonly sesSandbox: boolean;
   readonly jwtIssuer: string;
   readonly jwtAudience: string[];
   readonly alarmTopicArn?: string;
@@ -172,6 +177,7 @@ export function readDeploymentSettings(scope: Construct): DeploymentSettings {
     sesIdentity: context.sesIdentity ?? context.senderAddress,
     sesImportIdentity: context.sesImportIdentity,
     sesImportConfigurationSet: context.sesImportConfigurationSet,
+    sesSandbox: context.sesSandbox,
     jwtIssuer: context.jwtIssuer,
     jwtAudience: context.jwtAudience,
     ...(context.alarmTopicArn ? { alarmTopicArn: context.alarmTopicArn } : {}),

@@ -1,6 +1,6 @@
 /**
  * Everything the product needs in one AWS account and region (see ../shared/DESIGN.md):
- * the table, the workflow, the three functions, the HTTP API, mail, the secrets and ratings intake.
+ * the table, the workflow, the four functions, the HTTP API, mail (with its bounces and complaints), the secrets and ratings intake.
  * Deployment choices come from CDK context (see settings.ts); the product configuration from the
  * file that context names, validated at synth.
  */
@@ -35,6 +35,8 @@ export class EscalationStack extends Stack {
   public readonly workflowStepFunction: EscalationFunction;
   public readonly httpApiFunction: EscalationFunction;
   public readonly ratingsImportFunction: EscalationFunction;
+  /** SES's bounces and complaints → the email's record, the case page and the lead officer. */
+  public readonly mailEventsFunction: EscalationFunction;
   public readonly api: EscalationApi;
   public readonly mail: EscalationMail;
   public readonly ratings: RatingsIntake;
@@ -104,6 +106,7 @@ export class EscalationStack extends Stack {
       configurationSetName: settings.sesConfigurationSet,
       importIdentity: settings.sesImportIdentity,
       importConfigurationSet: settings.sesImportConfigurationSet,
+      sandbox: settings.sesSandbox,
     });
 
     // ---- functions ---------------------------------------------------------------------------
@@ -157,6 +160,14 @@ export class EscalationStack extends Stack {
     workflowRef.grantTaskResponse(this.ratingsImportFunction, ['states:SendTaskSuccess']); // a new rating answers "await inspection"
     workflowRef.grantExecutionControl(this.ratingsImportFunction); // ...settled like any decision; owed case openings
 
+    this.mailEventsFunction = new EscalationFunction(this, 'MailEvents', {
+      source: 'mail-events',
+      description: 'Bounces and complaints from SES: marks the email on its case and tells the lead officer',
+      environment: common,
+    }).bindTable(this.table);
+    this.mail.bind(this.mailEventsFunction);
+    this.mail.deliverEventsTo(this.mailEventsFunction);
+
     // ---- workflow, API, intake ---------------------------------------------------------------
     this.workflow = new EscalationWorkflow(this, 'Workflow', {
       stateMachineName,
@@ -182,7 +193,7 @@ export class EscalationStack extends Stack {
     this.auditCheckpoint.grantVerify(this.httpApiFunction);
 
     if (alarmAction) {
-      for (const fn of [this.workflowStepFunction, this.httpApiFunction, this.ratingsImportFunction, this.auditCheckpoint.checkpointFunction]) {
+      for (const fn of [this.workflowStepFunction, this.httpApiFunction, this.ratingsImportFunction, this.auditCheckpoint.checkpointFunction, this.mailEventsFunction]) {
         fn.errorsAlarm.addAlarmAction(alarmAction);
       }
     }

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { htmlResponse, type HttpDeps, type HttpResponse } from '../functions/http-api/app';
 import type { VirtualClock } from './clock';
@@ -27,7 +27,7 @@ export interface LocalHttp {
 
 export interface LocalHttpOptions {
   port?: number;
-  handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  handler: (event: APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer) => Promise<APIGatewayProxyStructuredResultV2>;
   local: { clock: VirtualClock; engine: LocalStepFunctions; ses: LocalSes; adminToken: string; deps: HttpDeps };
   /** @default MAX_BUFFERED_BYTES */
   maxBufferedBytes?: number;
@@ -137,35 +137,53 @@ function readBody(req: IncomingMessage, limit: number, budget: BodyBudget): Prom
   });
 }
 
-function toEvent(req: IncomingMessage, url: URL, body: Buffer): APIGatewayProxyEventV2 {
+/**
+ * The request as API Gateway (HTTP API, payload format 2.0) hands it to Lambda: header names in
+ * lower case, repeated headers joined with commas, cookies in `cookies` and never in a `cookie`
+ * header, no `queryStringParameters` without a query, a binary body base64 with
+ * `isBase64Encoded`, and — where the JWT authorizer let the caller in — its claims. (Locally the
+ * admin token, as a Bearer token or the session cookie, stands for a verified token.)
+ */
+export function toEvent(req: IncomingMessage, url: URL, body: Buffer, subject?: string): APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name === 'cookie' || value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const cookies = (req.headers.cookie ?? '')
+    .split(';')
+    .map((cookie) => cookie.trim())
+    .filter(Boolean);
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = value;
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const binary = !/^(text\/|application\/(json|x-www-form-urlencoded))/.test(headers['content-type'] ?? 'text/plain');
   const now = new Date();
-  return {
+  const requestContext = {
+    accountId: '000000000000',
+    apiId: 'local',
+    domainName: url.host,
+    domainPrefix: 'local',
+    http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+    requestId: randomBytes(8).toString('hex'),
+    routeKey: '$default',
+    stage: '$default',
+    time: now.toUTCString(),
+    timeEpoch: now.getTime(),
+  };
+  const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: '$default',
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
-    headers: binary ? { ...headers, 'x-body-encoding': 'base64' } : headers,
-    queryStringParameters: query,
-    body: body.length ? body.toString(binary ? 'base64' : 'utf8') : undefined,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: url.host,
-      domainPrefix: 'local',
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
-      requestId: randomBytes(8).toString('hex'),
-      routeKey: '$default',
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-    },
+    ...(cookies.length ? { cookies } : {}),
+    headers,
+    ...(url.search.length > 1 ? { queryStringParameters: query } : {}),
+    ...(body.length ? { body: body.toString(binary ? 'base64' : 'utf8') } : {}),
+    isBase64Encoded: body.length > 0 && binary,
+    requestContext,
   };
+  if (!subject) return event;
+  return { ...event, requestContext: { ...requestContext, authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: { sub: subject }, scopes: [] } } } };
 }
 
 const advanceSchema = z.union([z.object({ by: z.string().min(1).max(40) }), z.object({ to: z.string().datetime() })]);
@@ -268,7 +286,7 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
         if (!email) return send(res, 404, 'No such email', { 'content-type': 'text/plain' });
         return page(res, htmlResponse(200, mailMessagePage(email)));
       }
-      const result = await options.handler(toEvent(req, url, body));
+      const result = await options.handler(toEvent(req, url, body, user));
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
       send(res, result.statusCode ?? 200, Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8'), headers);

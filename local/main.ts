@@ -18,6 +18,8 @@ const environment = z.object({
   NO_DEMO: z.enum(['0', '1', 'true', 'false']).optional(),
   /** Where the virtual clock starts on a fresh data folder, e.g. 2026-11-16T09:00:00Z (default: now). */
   CLOCK_START: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  /** A cloud assembly (`npm run synth -- -o cdk.out`): run its Lambda bundles instead of the source. */
+  LAMBDA_BUNDLES: z.string().min(1).optional(),
 });
 
 async function main(): Promise<void> {
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     dataDir,
     configPath: env.APP_CONFIG_FILE,
     clockStart: env.CLOCK_START ? new Date(env.CLOCK_START) : undefined,
+    bundles: env.LAMBDA_BUNDLES ? resolve(env.LAMBDA_BUNDLES) : undefined,
     ports: { http: env.HTTP_PORT, dynamodb: env.DYNAMODB_PORT, stepfunctions: env.STEPFUNCTIONS_PORT, ses: env.SES_PORT },
   });
   const demo = env.NO_DEMO === '1' || env.NO_DEMO === 'true' ? undefined : await loadDemoIfEmpty(runtime);
@@ -50,6 +53,7 @@ Care quality escalation — running locally (no AWS account needed)
 
   Virtual clock     ${runtime.clock.now().toISOString()}   move it: npm run clock -- advance "6 months"
   Data folder       ${dataDir}
+  Lambdas           ${runtime.lambdaCode === 'bundles' ? `the synthesized bundles in ${resolve(env.LAMBDA_BUNDLES ?? '')}` : 'from source'}
   ${demo ? `Demo loaded: ${demo.contracts} contracts, ${demo.rowsRead} rating rows; ${demo.casesOpened} cases opened.` : `${cases.length} cases on record.`}
 
 Any AWS SDK or CLI works against these endpoints with region eu-west-2 and any credentials, e.g.

@@ -11,7 +11,8 @@ import { localAuthenticator } from './auth';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
-import { loadConfigFile, type AppConfig } from '../functions/lib/config';
+import { z } from 'zod';
+import { configFromEnvironment, loadConfigFile, type AppConfig } from '../functions/lib/config';
 import { documentClient } from '../functions/lib/table';
 import { Store } from '../functions/lib/store';
 import { generateKey, keyFromBase64 } from '../functions/lib/links';
@@ -28,16 +29,72 @@ import { VirtualClock, writeFileAtomic } from './clock';
 import { LocalStepFunctions } from './sfn/engine';
 import { startSfnServer } from './sfn/server';
 import { ensureTable, localDynamoClient, startDynamo, type LocalDynamo } from './dynamo';
-import { startSes, type LocalSes } from './ses';
+import { startSes, type LocalSes, type MailSimulator, type SesEventRecord } from './ses';
+import { createMailEventsHandler } from '../functions/mail-events/handler';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, STATE_MACHINE_NAME, TABLE_NAME } from './endpoints';
 import { startHttpServer, type LocalHttp } from './http';
 import { createAuditCheckpointHandler } from '../functions/audit-checkpoint/handler';
 import { folderCheckpointStore, localCheckpointFolder, localCheckpointKey, memoryCheckpointStore } from '../functions/audit/checkpoint';
 import type { AuditReport, CheckpointReason } from '../functions/audit/verify';
+import { BundledFunction, localEnvironment, readCloudAssembly, type BundledFunctionName, type BundledFunctionSpec } from './bundles';
+import { startSecretsManager } from './secrets';
 
 import { PROJECT_ROOT } from './paths';
 export { PROJECT_ROOT };
 export const WORKFLOW_STEP_ARN = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:workflow-step`;
+const SIGNING_KEY_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:LinkSigningKey-local`;
+const CQC_KEY_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:CqcApiKey-local`;
+
+/** What a bundled http-api answers: API Gateway's structured result (payload 2.0). */
+const httpResultSchema = z.object({
+  statusCode: z.number().int(),
+  headers: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  cookies: z.array(z.string()).optional(),
+});
+
+/** The configuration the template gives the workflow-step function, with SENDER and CONFIGURATION_SET applied as lambdaDeps does. */
+function bundledConfig(assembly: Map<BundledFunctionName, BundledFunctionSpec>): AppConfig {
+  const spec = assembly.get('workflow-step');
+  if (!spec) throw new Error('The cloud assembly has no workflow-step function');
+  const config = configFromEnvironment({ APP_CONFIG: String(spec.environment.APP_CONFIG ?? '') });
+  const text = (name: string) => (typeof spec.environment[name] === 'string' ? (spec.environment[name] as string) : undefined);
+  return { ...config, mail: { ...config.mail, sender: text('SENDER') ?? config.mail.sender, configurationSet: text('CONFIGURATION_SET') ?? config.mail.configurationSet } };
+}
+
+/** What Lambda receives from the SNS topic SES publishes a configuration set's events to. */
+function snsEnvelope(record: SesEventRecord, at: Date): unknown {
+  const topicArn = `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:mail-events`;
+  const messageId = randomBytes(16).toString('hex');
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:local`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: messageId,
+          TopicArn: topicArn,
+          Subject: null,
+          Message: JSON.stringify(record),
+          Timestamp: at.toISOString(),
+          SignatureVersion: '1',
+          Signature: 'local',
+          SigningCertUrl: 'https://sns.eu-west-2.amazonaws.com/local.pem',
+          UnsubscribeUrl: `https://sns.eu-west-2.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}:local`,
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}
+
+function withBaseUrl(appConfigJson: string, baseUrl: string): string {
+  const config = JSON.parse(appConfigJson) as { authority: Record<string, unknown> };
+  return JSON.stringify({ ...config, authority: { ...config.authority, baseUrl } });
+}
 
 export interface RuntimeOptions {
   /** Where everything is kept; omitted = in memory (tests). */
@@ -47,6 +104,14 @@ export interface RuntimeOptions {
   configPath?: string;
   /** Where virtual time begins on a fresh data folder (tests pin it); default: the machine's now. */
   clockStart?: Date;
+  /**
+   * A cloud assembly (`cdk synth -o <dir>`): run the Lambda bundles it holds, each in its own
+   * worker with the environment the template gives it, instead of the handlers' source. The
+   * configuration is then the one synthesized into the template (APP_CONFIG), as on AWS.
+   */
+  bundles?: string;
+  /** Addresses the SES stand-in bounces or complains about (SES's simulator addresses always do). */
+  mailSimulator?: MailSimulator;
 }
 
 /** Faults a test can inject where AWS would produce them: in the Lambda service. */
@@ -71,6 +136,8 @@ export interface Runtime {
   auditCheckpoint(reason: CheckpointReason): Promise<AuditReport>;
   /** The HTTP server: its endpoint and the request-body bytes it holds. */
   readonly http: LocalHttp;
+  /** What runs the Lambdas: their source, or the bundles of a cloud assembly. */
+  readonly lambdaCode: 'source' | 'bundles';
   /** Resolves once every execution is waiting (on a person, a token or a timer). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -113,17 +180,41 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   // The pages link to the mail sink only where there is one.
   process.env.MAIL_SINK_PAGE = '/mail';
-  const config = options.config ?? loadConfigFile(options.configPath ?? join(PROJECT_ROOT, 'config', 'local.json'));
+  const assembly = options.bundles ? readCloudAssembly(options.bundles) : undefined;
+  const config = options.config ?? (assembly ? bundledConfig(assembly) : loadConfigFile(options.configPath ?? join(PROJECT_ROOT, 'config', 'local.json')));
   const secrets = loadSecrets(dataDir);
+  // The bundles read the link-signing key from Secrets Manager and use the secret's text as the
+  // key (functions/lib/aws-deps.ts): here the text is the local key, so both sign alike.
+  const signingKey = assembly ? Buffer.from(secrets.signingKey, 'utf8') : keyFromBase64(secrets.signingKey);
+  const secretsManager = assembly ? await startSecretsManager({ [SIGNING_KEY_SECRET_ARN]: secrets.signingKey, [CQC_KEY_SECRET_ARN]: 'local-cqc-key' }) : undefined;
   const clock = new VirtualClock({ offsetFile: dataDir ? join(dataDir, 'clock.json') : undefined, startAt: options.clockStart });
 
   const dynamo: LocalDynamo = await startDynamo({ path: dataDir ? join(dataDir, 'dynamodb') : undefined, port: options.ports?.dynamodb });
   await ensureTable(localDynamoClient(dynamo.endpoint), TABLE_NAME);
-  const ses = await startSes({ mailFile: dataDir ? join(dataDir, 'mail.jsonl') : undefined, port: options.ports?.ses, clock });
+  // Bounces and complaints reach the mail-events function as SNS delivers them (the configuration
+  // set's event destination), a moment after the send; idle() waits for them.
+  const mailEvents = new Set<Promise<void>>();
+  const lambdas: { workflowStep?: (event: unknown, context: Context) => Promise<unknown>; mailEvents?: (event: unknown, context: Context) => Promise<unknown> } = {};
+  const deliverMailEvent = (record: SesEventRecord) => {
+    const event = snsEnvelope(record, clock.now());
+    const delivery = (async () => {
+      try {
+        // SES reports once the receiving server has answered: after the step that sent it is done.
+        await engine.whenIdle();
+        if (bundled.has('mail-events')) await bundled.get('mail-events')!.invoke(event);
+        else await lambdas.mailEvents?.(event, lambdaContext('mail-events'));
+      } catch (error) {
+        console.error('mail-events failed', error);
+      }
+    })();
+    mailEvents.add(delivery);
+    void delivery.finally(() => mailEvents.delete(delivery));
+  };
+  const ses = await startSes({ mailFile: dataDir ? join(dataDir, 'mail.jsonl') : undefined, port: options.ports?.ses, clock, simulator: options.mailSimulator, onEvent: deliverMailEvent });
 
   const lambdaFaults: LambdaFault[] = [];
-  // The handler needs clients that need the engine: it is filled in once they exist.
-  const lambdas: { workflowStep?: (event: unknown, context: Context) => Promise<unknown> } = {};
+  const bundled = new Map<BundledFunctionName, BundledFunction>();
+  // The handlers need clients that need the engine: they are filled in once they exist.
   const engine = new LocalStepFunctions({
     clock,
     dataDir: dataDir ? join(dataDir, 'stepfunctions') : undefined,
@@ -139,6 +230,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         fault.times -= 1;
         throw Object.assign(new Error(fault.message ?? `Injected ${fault.error}`), { name: fault.error });
       }
+      if (bundled.has('workflow-step')) return bundled.get('workflow-step')!.invoke(payload);
       if (!lambdas.workflowStep) throw Object.assign(new Error('Runtime still starting'), { name: 'Lambda.ServiceException' });
       return lambdas.workflowStep(payload, lambdaContext('workflow-step'));
     },
@@ -153,7 +245,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     clock,
     ses: new SESClient({ ...clientConfig, endpoint: ses.endpoint }),
     sfn: sfnClient,
-    signingKey: keyFromBase64(secrets.signingKey),
+    signingKey,
     stateMachineArn: '',
   };
   const definition = substitute(escalationDefinitionString(), { WorkflowStepFunctionArn: WORKFLOW_STEP_ARN });
@@ -161,6 +253,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (!stateMachineArn) throw new Error('The local engine did not register the state machine');
   deps.stateMachineArn = stateMachineArn;
   lambdas.workflowStep = createWorkflowStepHandler(async () => deps);
+  lambdas.mailEvents = createMailEventsHandler(async () => deps);
 
   // The audit checkpoint function, with its own key (a file apart from secrets.json) and its own
   // store (one read-only file per checkpoint); the HTTP API only invokes it, as on AWS.
@@ -178,11 +271,36 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const httpHandler = createHttpHandler(async () => httpDeps);
   const http: LocalHttp = await startHttpServer({
     port: options.ports?.http,
-    handler: (event) => httpHandler(event, lambdaContext('http-api')),
+    handler: async (event) =>
+      bundled.has('http-api') ? httpResultSchema.parse(await bundled.get('http-api')!.invoke(event)) : httpHandler(event, lambdaContext('http-api')),
     local: { clock, engine, ses, adminToken: secrets.adminToken, deps: httpDeps },
   });
   // The base URL in links must be where this server really listens.
   deps.config = httpDeps.config = { ...config, authority: { ...config.authority, baseUrl: http.endpoint } };
+  if (assembly) {
+    // What CloudFormation would resolve (names, ARNs), the local endpoints, and the base URL the
+    // deployer sets in the configuration once the API's address is known.
+    const local = { TABLE_NAME, STATE_MACHINE_ARN: stateMachineArn, SIGNING_KEY_SECRET_ARN, CQC_KEY_SECRET_ARN };
+    const aws = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
+      AWS_ENDPOINT_URL_SES: ses.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager!.endpoint,
+    };
+    for (const spec of assembly.values()) {
+      const appConfig = spec.environment.APP_CONFIG;
+      const overrides: Record<string, string> = typeof appConfig === 'string' ? { APP_CONFIG: withBaseUrl(appConfig, http.endpoint) } : {};
+      // There is no S3 here: the bundles' uploads and the ratings bucket are left out (the admin
+      // upload then answers "not available here"); ingestion is tested from source.
+      const environment = localEnvironment(spec, local, overrides, ['RATINGS_BUCKET', 'UPLOAD_PREFIX']);
+      bundled.set(spec.name, new BundledFunction(spec, { ...aws, ...environment }, () => clock.offsetMs()));
+    }
+  }
 
   // What a crash left half done is finished now, before anyone is let in: recorded decisions that
   // never reached the workflow are sent (once), executions the engine could not bring back are
@@ -212,10 +330,20 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     lambdaFaults,
     auditCheckpoint,
     http,
-    idle: () => engine.whenIdle(),
+    lambdaCode: assembly ? 'bundles' : 'source',
+    async idle() {
+      await engine.whenIdle();
+      // A bounce reported while the workflow ran may send a notice, and so on: until all is quiet.
+      while (mailEvents.size > 0) {
+        await Promise.all([...mailEvents]);
+        await engine.whenIdle();
+      }
+    },
     async close() {
       await http.close();
       await engine.close();
+      await Promise.all([...bundled.values()].map((fn) => fn.close()));
+      await secretsManager?.close();
       await sfnServer.close();
       clock.close();
       await ses.close();

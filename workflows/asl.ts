@@ -59,6 +59,12 @@ export interface PassState extends Common {
   End?: true;
 }
 
+export interface WaitState extends Common {
+  Type: 'Wait';
+  Seconds: number;
+  Next: string;
+}
+
 export interface SucceedState extends Common {
   Type: 'Succeed';
 }
@@ -69,7 +75,7 @@ export interface FailState extends Common {
   Cause?: string;
 }
 
-export type State = TaskState | ChoiceState | PassState | SucceedState | FailState;
+export type State = TaskState | ChoiceState | PassState | WaitState | SucceedState | FailState;
 
 export interface StateMachineDefinition {
   Comment?: string;

@@ -228,14 +228,29 @@ function lambdaTask(name: string, payload: { [key: string]: Json }, extra: Parti
   };
 }
 
-/** A failed step is recorded and waits for the administrator to retry it: nothing is dropped. */
+/** How long a case whose administrator's request could not be made waits before asking again. */
+export const ASK_AGAIN_AFTER_SECONDS = 86_400;
+
+/**
+ * A failed step is recorded and waits for the administrator to retry it: nothing is dropped, and
+ * nothing here ends the execution. If even the record or the administrator's request fails (SES
+ * refusing the alert is handled inside the step: the case waits with the reason on its page), the
+ * case pauses a day and asks again — an execution of a case never ends in FAILED.
+ */
 function failureHandling(states: Record<string, State>, name: string, retryTarget: string): Catcher {
   const record = `${name}: Record Failure`;
   const awaitRetry = `${name}: Await Retry`;
+  const askAgain = `${name}: Wait To Ask Again`;
   states[record] = lambdaTask(
     record,
     { action: 'recordFailure', step: name, 'state.$': '$', execution: executionContext() },
-    { ResultPath: null, Retry: [{ ...TRANSIENT_RETRY, MaxAttempts: 6 }], Next: awaitRetry },
+    {
+      ResultPath: null,
+      Retry: [{ ...TRANSIENT_RETRY, MaxAttempts: 6 }],
+      // Not recorded (the table itself failing, say): the administrator is still asked.
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordFailureError', Next: awaitRetry }],
+      Next: awaitRetry,
+    },
   );
   states[awaitRetry] = {
     Type: 'Task',
@@ -258,7 +273,14 @@ function failureHandling(states: Record<string, State>, name: string, retryTarge
     // Not $.decision: the step being retried still needs the decision that led to it.
     ResultPath: '$.retry',
     Retry: [{ ...TRANSIENT_RETRY, MaxAttempts: 8, MaxDelaySeconds: 3600 }],
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.retryRequestError', Next: askAgain }],
     Next: retryTarget,
+  };
+  states[askAgain] = {
+    Type: 'Wait',
+    Comment: `The administrator could not be asked to retry "${name}" (the fault outlasted every retry): ask again a day later.`,
+    Seconds: ASK_AGAIN_AFTER_SECONDS,
+    Next: awaitRetry,
   };
   return { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: record };
 }

@@ -18,6 +18,10 @@ type Event = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAuthorizer;
 export function toHttpRequest(event: Event): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
+  // Payload 2.0 moves the Cookie header into `cookies` (one entry per cookie) and leaves no
+  // `cookie` header: put it back the way a browser sent it, for the session and the form tokens.
+  if (event.cookies?.length) headers.cookie = event.cookies.join('; ');
+  else delete headers.cookie;
   // A binary body (an ODS upload) stays base64, marked, so nothing is lost in a text round trip.
   const binary = Boolean(event.body && event.isBase64Encoded && !/^(text\/|application\/(json|x-www-form-urlencoded))/.test(headers['content-type'] ?? ''));
   if (binary) headers['x-body-encoding'] = 'base64';

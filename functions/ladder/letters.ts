@@ -463,3 +463,26 @@ export function stepFailureAlert(facts: CaseFacts, step: string, error: string, 
     ['Care quality escalation', facts.authorityName],
   );
 }
+
+/** To the lead officer: a letter SES accepted bounced, or a recipient marked it as spam. */
+export function mailNotDelivered(
+  facts: CaseFacts,
+  report: { type: 'bounce' | 'complaint'; subject: string; sentOn: string; recipients: string[]; detail: string },
+  caseUrl: string,
+): Letter {
+  const bounced = report.type === 'bounce';
+  return compose(
+    `${bounced ? 'Not delivered' : 'Complaint received'}: "${report.subject}" — ${facts.locationName}`,
+    `Dear ${facts.officer.name},`,
+    [
+      bounced
+        ? `The email "${report.subject}" sent on ${report.sentOn} about ${whereAndWhat(facts)} did not reach ${report.recipients.join(', ')}. The receiving mail server answered: ${report.detail}.`
+        : `${report.recipients.join(', ')} reported the email "${report.subject}" sent on ${report.sentOn} about ${whereAndWhat(facts)} as unwanted (${report.detail}). Further mail to that address may be held back.`,
+      bounced
+        ? 'They may not know what the letter says. Please check the address on the contract record and make sure they receive it another way.'
+        : 'Please contact them to make sure they know what the letter says and that the address is the right one.',
+      { link: caseUrl, label: 'Open the case' },
+    ],
+    ['Care quality escalation', facts.authorityName],
+  );
+}

@@ -11,7 +11,7 @@ import { addCalendarMonths, addDays, isoDate, secondsUntil } from '../lib/clock'
 import { improvementActionSchema, qimSchema, COMMISSIONING_POSITIONS, POSITION_LABELS, STAGES, type Case, type MemoRag, type Stage } from '../lib/model';
 import { signLink } from '../lib/links';
 import { calendarDate, clockTime } from '../lib/dates';
-import { BadInput } from '../lib/errors';
+import { BadInput, EmailRejected, EmailSendFailed } from '../lib/errors';
 import { meetingForReferral } from '../lib/board-schedule';
 import * as letters from './letters';
 import {
@@ -285,7 +285,18 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
         { step: event.step, asks: event.asks, links: links(assignee, event.allowedDecisions), dueBy, reminder, caseUrl: url },
         event.assignee === 'leadOfficer' ? context.officer.name : 'administrator',
       );
-      await send(deps, { caseId: record.caseId, kind: reminder ? 'reminder' : 'decisionRequest', to: [to], cc, ...letter });
+      try {
+        await send(deps, { caseId: record.caseId, kind: reminder ? 'reminder' : 'decisionRequest', to: [to], cc, ...letter });
+      } catch (error) {
+        // The administrator's request to retry a failed step is the last resort: if SES will not
+        // take it (an unverified recipient in the sandbox, say), the case must still wait — with
+        // the reason on its page, where the retry is offered too. A passing fault (throttling)
+        // is recorded and retried by the state machine.
+        if (event.assignee !== 'administrator' || !isMailFailure(error)) throw error;
+        await noteMailProblem(deps, record.caseId, { step: event.step, to: [to, ...cc], reason: error.message });
+        if (error instanceof EmailSendFailed) throw error;
+        return { taskId };
+      }
       break;
     }
     case 'safeguarding': {
@@ -324,7 +335,20 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
       break;
     }
   }
+  // The mail went: a problem noted before is over.
+  if (record.mailProblem) await deps.store.updateCase(record.caseId, (current) => ({ ...current, mailProblem: undefined }), nowIso(deps));
   return { taskId };
+}
+
+function isMailFailure(error: unknown): error is EmailSendFailed | EmailRejected {
+  return error instanceof EmailSendFailed || error instanceof EmailRejected;
+}
+
+/** Mail the case needed did not go: on the record (the case page shows it) and in the audit trail. */
+async function noteMailProblem(deps: LadderDeps, caseId: string, problem: { step: string; to: string[]; reason: string }): Promise<void> {
+  const now = nowIso(deps);
+  await deps.store.updateCase(caseId, (current) => ({ ...current, mailProblem: { at: now, ...problem } }), now);
+  await audit(deps, caseId, 'email not sent', { step: problem.step, to: problem.to.join(', '), reason: problem.reason });
 }
 
 /** While a step waits on the Board or on CQC, the lead officer keeps a way to safeguarding. */
@@ -409,6 +433,11 @@ async function recordFailure(deps: LadderDeps, event: Extract<WorkflowEvent, { a
   } catch (alertError) {
     // The alert can fail for the same reason as the step (SES down): the case page still shows it.
     await audit(deps, record.caseId, 'failure alert not sent', { error: (alertError as Error).message });
+    if (isMailFailure(alertError)) {
+      const now = nowIso(deps);
+      const mailProblem = { at: now, step: event.step, to: [deps.config.mail.administrator, context.officer.email], reason: alertError.message };
+      await deps.store.updateCase(record.caseId, (value) => ({ ...value, mailProblem }), now);
+    }
   }
   return next(record);
 }

@@ -39,6 +39,8 @@ function isTransient(error: unknown): boolean {
   return TRANSIENT.has(candidate.name ?? '') || status >= 500 || status === 429 || candidate.name === 'TypeError';
 }
 
+export const tagValue = (value: string): string => value.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256);
+
 /** `afterSend` runs as soon as SES has accepted the message (e.g. to note it as sent). */
 export async function sendEmail(deps: MailerDeps, email: Email, afterSend?: (messageId: string) => Promise<void>): Promise<string> {
   const to = [...new Set(email.to)];
@@ -51,6 +53,12 @@ export async function sendEmail(deps: MailerDeps, email: Email, afterSend?: (mes
       Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
     },
     ConfigurationSetName: deps.configurationSet,
+    // Published with every bounce and complaint (the configuration set's event destination), so
+    // the report finds its case. Tag values allow letters, digits, _ and - only.
+    Tags: [
+      { Name: 'caseId', Value: tagValue(email.caseId) },
+      { Name: 'kind', Value: tagValue(email.kind) },
+    ],
   });
   // The SDK already retries throttling with backoff (three attempts); the state machine's Retry
   // then tries the whole step again over minutes. So one send here, and a named error if it fails.
@@ -76,6 +84,7 @@ export async function sendEmail(deps: MailerDeps, email: Email, afterSend?: (mes
     from: deps.sender,
     text: email.text,
     html: email.html,
+    feedback: [],
   });
   return messageId;
 }

@@ -212,6 +212,8 @@ export const caseSchema = z.object({
   executions: z.array(z.object({ executionArn: z.string(), startedAt: z.string() })).default([]),
   generation: z.number().int().default(1),
   lastFailure: z.object({ at: z.string(), step: z.string(), error: z.string() }).optional(),
+  /** Mail the case needed could not be sent (the administrator's alert, say): why, shown on the case page until a send succeeds. */
+  mailProblem: z.object({ at: z.string(), step: z.string(), to: z.array(z.string()), reason: z.string() }).optional(),
   version: z.number().int(),
   updatedAt: z.string(),
 });
@@ -276,6 +278,18 @@ export const auditEventSchema = z.object({
 });
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 
+/** What SES reported after accepting an email: it bounced, or a recipient complained. */
+export const emailFeedbackSchema = z.object({
+  type: z.enum(['bounce', 'complaint']),
+  /** SES's feedback id: the same report delivered twice is recorded once. */
+  feedbackId: z.string(),
+  at: z.string(),
+  recipients: z.array(z.string()),
+  /** Bounce type and the receiving server's words, or the complaint's feedback type. */
+  detail: z.string(),
+});
+export type EmailFeedback = z.infer<typeof emailFeedbackSchema>;
+
 export const emailRecordSchema = z.object({
   caseId: z.string(),
   messageId: z.string(),
@@ -288,5 +302,6 @@ export const emailRecordSchema = z.object({
   from: z.string().optional(),
   text: z.string().optional(),
   html: z.string().optional(),
+  feedback: z.array(emailFeedbackSchema).default([]),
 });
 export type EmailRecord = z.infer<typeof emailRecordSchema>;

@@ -8,6 +8,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
@@ -26,6 +27,7 @@ import {
   type AuditEvent,
   type Case,
   type Contract,
+  type EmailFeedback,
   type EmailRecord,
   type Location,
   type PendingTask,
@@ -476,6 +478,28 @@ export class Store {
         Item: { ...keys.email(record.caseId, record.at, record.messageId), gsi1pk: 'EMAILS', gsi1sk: `${record.at}#${record.messageId}`, ...record },
       }),
     );
+  }
+
+  /**
+   * Adds a bounce or complaint to an email's record, once per SES feedback id (a report delivered
+   * twice is kept once). False when it was already there.
+   */
+  async addEmailFeedback(email: EmailRecord, feedback: EmailFeedback): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.email(email.caseId, email.at, email.messageId),
+          UpdateExpression: 'SET feedback = list_append(if_not_exists(feedback, :none), :one) ADD feedbackIds :id',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(feedbackIds) OR NOT contains(feedbackIds, :idText))',
+          ExpressionAttributeValues: { ':none': [], ':one': [feedback], ':id': new Set([feedback.feedbackId]), ':idText': feedback.feedbackId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async listEmails(caseId: string): Promise<EmailRecord[]> {

@@ -31,6 +31,7 @@ import { ladderPicture } from './ladder-picture';
 import { currentDeadlines, currentFailure, rungVisits } from './case-history';
 import { letterView } from './letter-view';
 import { layout } from './layout';
+import { mailProblemsBlock } from './mail-problems';
 
 function row(key: string, value: SafeHtml | string): SafeHtml {
   return html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${key}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
@@ -165,6 +166,8 @@ ${pending.length
         html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Step">${task.step}</td><td class="govuk-table__cell" data-label="Who must act">${whoLabel(deps.config, task.assignee)}</td><td class="govuk-table__cell" data-label="Decisions offered"><ul class="govuk-list govuk-!-font-size-16">${task.allowedDecisions.map((decision) => html`<li>${decisionLabel(decision)}</li>`)}</ul></td><td class="govuk-table__cell" data-label="Links expire">${longDate(task.expiresAt)}</td></tr>`,
     )}</tbody></table>`
   : ''}
+
+${mailProblemsBlock(deps, record, emails, pending)}
 
 <h2 class="govuk-heading-m">Deadlines</h2>
 ${deadlines.length

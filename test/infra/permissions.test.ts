@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { asArray, cdkJsonContext, flat, logicalId, roleStatements, rolesAllowed, same, synthesize, type Synthesized } from './support';
+import { Match } from 'aws-cdk-lib/assertions';
+import { asArray, cdkJsonContext, flat, logicalId, roleStatements, rolesAllowed, same, synthesize, type Statement, type Synthesized } from './support';
 
 let synthesized: Synthesized;
-let roles: { workflowStep: string; httpApi: string; ratingsImport: string };
+let roles: { workflowStep: string; httpApi: string; ratingsImport: string; mailEvents: string };
 beforeAll(() => {
   synthesized = synthesize();
   const { stack } = synthesized;
@@ -10,8 +11,19 @@ beforeAll(() => {
     workflowStep: logicalId(stack, stack.workflowStepFunction.executionRole),
     httpApi: logicalId(stack, stack.httpApiFunction.executionRole),
     ratingsImport: logicalId(stack, stack.ratingsImportFunction.executionRole),
+    mailEvents: logicalId(stack, stack.mailEventsFunction.executionRole),
   };
 });
+
+/** Every statement granting an SES action, with its role. */
+function sesStatements(of: Synthesized): Array<{ roleId: string; statement: Statement }> {
+  const { template } = of;
+  return Object.keys(template.findResources('AWS::IAM::Role')).flatMap((roleId) =>
+    roleStatements(template, roleId)
+      .filter((statement) => asArray(statement.Action).some((action) => action.startsWith('ses:')))
+      .map((statement) => ({ roleId, statement })),
+  );
+}
 
 /** The actions a role is allowed on resources matching `resource` (as text, see `flat`). */
 function actionsOn(roleId: string, resource: RegExp): string[] {
@@ -42,27 +54,57 @@ describe('secrets', () => {
 });
 
 describe('sending mail', () => {
-  it('is allowed only as the configured sender, on the identity and configuration set', () => {
+  it('in the SES sandbox (the default): from the configured sender only, on the identities recipients are verified as and the configuration set', () => {
     // Prepare
-    const { stack, template } = synthesized;
     const context = cdkJsonContext();
-    const sendStatements = Object.keys(template.findResources('AWS::IAM::Role')).flatMap((roleId) =>
-      roleStatements(template, roleId)
-        .filter((statement) => asArray(statement.Action).some((action) => action.startsWith('ses:')))
-        .map((statement) => ({ roleId, statement })),
-    );
+    const sendStatements = sesStatements(synthesized);
     // Assess
-    expect(sendStatements.map(({ roleId }) => roleId).sort()).toEqual([roles.workflowStep, roles.httpApi].sort());
+    expect(sendStatements.map(({ roleId }) => roleId).sort()).toEqual([roles.workflowStep, roles.httpApi, roles.mailEvents].sort());
     for (const { statement } of sendStatements) {
       expect(asArray(statement.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
       expect(asArray(statement.Resource).map(flat).sort()).toEqual(
         [
-          `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/<${logicalId(stack, stack.mail.identity)}>`,
+          'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*',
           `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/${context.sesConfigurationSet}`,
         ].sort(),
       );
       expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': context.senderAddress } });
     }
+  });
+
+  it('with production access (sesSandbox false): from the configured sender only, on its identity and the configuration set', () => {
+    // Prepare
+    const narrow = synthesize({ sesSandbox: 'false' });
+    const context = cdkJsonContext();
+    // Assess
+    const statements = sesStatements(narrow);
+    expect(statements).toHaveLength(3);
+    for (const { statement } of statements) {
+      expect(asArray(statement.Resource).map(flat).sort()).toEqual(
+        [
+          `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/<${logicalId(narrow.stack, narrow.stack.mail.identity)}>`,
+          `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/${context.sesConfigurationSet}`,
+        ].sort(),
+      );
+      expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': context.senderAddress } });
+    }
+  });
+
+  it('reports bounces and complaints through an encrypted SNS topic to the mail-events function', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+    const topic = logicalId(stack, stack.mail.eventsTopic!);
+    // Assess
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: { Ref: logicalId(stack, stack.mail.configurationSet) },
+      EventDestination: { Enabled: true, MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint']), SnsDestination: { TopicARN: { Ref: topic } } },
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: topic },
+      Endpoint: { 'Fn::GetAtt': [logicalId(stack, stack.mailEventsFunction), 'Arn'] },
+    });
   });
 
   it('goes through a configuration set that requires TLS, which is the identity’s default', () => {
@@ -108,7 +150,7 @@ describe('the workflow, as called by the functions', () => {
 });
 
 describe('data', () => {
-  it('the table is read and written by the three functions and nobody else', () => {
+  it('the table is read and written by the four functions and nobody else', () => {
     const { stack, template } = synthesized;
     const table = { 'Fn::GetAtt': [logicalId(stack, stack.table), 'Arn'] };
     expect(rolesAllowed(template, 'dynamodb:PutItem', same(table))).toEqual(Object.values(roles).sort());

@@ -70,14 +70,14 @@ describe('the state machine', () => {
     expect(stateMachine.Properties.TracingConfiguration).toEqual({ Enabled: true });
   });
 
-  it('logs ALL events, with execution data, to its own log group with a retention', () => {
+  it('logs ALL events without execution data (no task tokens or case facts in CloudWatch), to its own log group with a retention', () => {
     // Prepare
     const { stack, template } = synthesized;
     const logGroupId = logicalId(stack, stack.workflow.logGroup);
     // Assess
     expect(stateMachine.Properties.LoggingConfiguration).toEqual({
       Level: 'ALL',
-      IncludeExecutionData: true,
+      IncludeExecutionData: false,
       Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
     });
     expect(template.toJSON().Resources[logGroupId].Properties.RetentionInDays).toBeGreaterThan(0);

@@ -4,7 +4,7 @@
  * like the policy through these helpers.
  */
 import { expect } from 'vitest';
-import { startRuntime, type Runtime } from '../../local/runtime';
+import { startRuntime, type Runtime, type RuntimeOptions } from '../../local/runtime';
 import { PINNED_NOW, pinnedDaysFrom } from './pinned-clock';
 import { demoContracts, DEMO_LOCATIONS, demoRatingsCsv, LOCATIONS_HEADER } from '../../local/demo';
 import type { SentEmail } from '../../local/ses';
@@ -30,8 +30,9 @@ export class Product {
 
   constructor(readonly runtime: Runtime) {}
 
-  static async start(): Promise<Product> {
-    const runtime = await startRuntime({ clockStart: PINNED_NOW });
+  /** `options.bundles`: run the Lambda bundles of a cloud assembly instead of the source; `mailSimulator`: addresses SES bounces or complains about. */
+  static async start(options: Pick<RuntimeOptions, 'bundles' | 'mailSimulator'> = {}): Promise<Product> {
+    const runtime = await startRuntime({ clockStart: PINNED_NOW, ...options });
     const product = new Product(runtime);
     for (const contract of demoContracts()) await runtime.deps.store.putContract(contract);
     return product;

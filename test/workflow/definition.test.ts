@@ -40,8 +40,17 @@ describe('the escalation definition', () => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task') continue;
       expect(state.Retry?.length, name).toBeGreaterThan(0);
-      if (!name.endsWith(': Await Retry') && !name.endsWith(': Record Failure')) expect(state.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')), name).toBe(true);
+      expect(state.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')), name).toBe(true);
     }
+  });
+
+  it('never ends a case in FAILED: the only Fail state is the router\'s unknown stage, and a failed retry request asks again', () => {
+    const fails = Object.entries(definition.States).filter(([, state]) => state.Type === 'Fail').map(([name]) => name);
+    expect(fails).toEqual(['Unknown Stage']);
+    const awaitRetry = definition.States['Send Quality Improvement Notice: Await Retry'] as TaskState;
+    const askAgain = awaitRetry.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'))?.Next ?? '';
+    expect(definition.States[askAgain]).toMatchObject({ Type: 'Wait', Next: 'Send Quality Improvement Notice: Await Retry' });
+    expect((definition.States['Send Quality Improvement Notice: Record Failure'] as TaskState).Catch?.[0]?.Next).toBe('Send Quality Improvement Notice: Await Retry');
   });
 
   it('starts at the stage router, which can resume any waiting step', () => {
