@@ -295,9 +295,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     for (const spec of assembly.values()) {
       const appConfig = spec.environment.APP_CONFIG;
       const overrides: Record<string, string> = typeof appConfig === 'string' ? { APP_CONFIG: withBaseUrl(appConfig, http.endpoint) } : {};
-      // There is no S3 here: the bundles' uploads and the ratings bucket are left out (the admin
-      // upload then answers "not available here"); ingestion is tested from source.
-      const environment = localEnvironment(spec, local, overrides, ['RATINGS_BUCKET', 'UPLOAD_PREFIX']);
+      // There is no S3 and no Lambda Invoke API here: the bundles' uploads, the ratings bucket and
+      // the checkpoint function are left out (the admin upload and the bundled verify then answer
+      // "not available here"); ingestion and the audit checkpoint are tested from source.
+      const environment = localEnvironment(spec, local, overrides, ['RATINGS_BUCKET', 'UPLOAD_PREFIX', 'AUDIT_CHECKPOINT_FUNCTION', 'CHECKPOINT_BUCKET', 'CHECKPOINT_KEY_SECRET_ARN']);
       bundled.set(spec.name, new BundledFunction(spec, { ...aws, ...environment }, () => clock.offsetMs()));
     }
   }

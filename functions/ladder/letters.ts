@@ -481,6 +481,7 @@ export function mailNotDelivered(
       bounced
         ? 'They may not know what the letter says. Please check the address on the contract record and make sure they receive it another way.'
         : 'Please contact them to make sure they know what the letter says and that the address is the right one.',
+      ...groundsParagraphs(facts.grounds, 'For reference, the case rests on'),
       { link: caseUrl, label: 'Open the case' },
     ],
     ['Care quality escalation', facts.authorityName],

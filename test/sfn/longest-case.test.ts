@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { isoDate } from '../../functions/lib/clock';
-import { OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
+import { dateFields, OAKFIELD, Product, QIM_ARRANGEMENT, qimOutcome } from '../support/product';
 
 const TOM = 'tom.reid@westshire.example.gov.uk';
 const DAY_MS = 86_400_000;
@@ -101,7 +101,7 @@ describe('the longest case the policy allows', () => {
     await product.officerDecides(TOM, /Approve Quality Improvement Notice — Oakfield/, 'approve');
     await nobodyAnswersFor(8);
     const meeting = isoDate(new Date(product.runtime.clock.now().getTime() + 15 * DAY_MS));
-    await product.officerDecides(TOM, /Arrange Quality Improvement Meeting — Oakfield/, 'arranged', { ...QIM_ARRANGEMENT, date: meeting });
+    await product.officerDecides(TOM, /Arrange Quality Improvement Meeting — Oakfield/, 'arranged', { ...QIM_ARRANGEMENT, ...dateFields('date', meeting) });
     await nobodyAnswersFor(25);
     const plan = [`Appoint a clinical lead | Nominated Individual | ${isoDate(new Date(product.runtime.clock.now().getTime() + 60 * DAY_MS))}`];
     await product.officerDecides(TOM, /Record QIM Outcome — Oakfield/, 'referToBoard', qimOutcome('suspendNewPlacements', true, plan));

@@ -80,6 +80,7 @@ const EVERY_LETTER: Record<string, (f: letters.CaseFacts) => letters.Letter> = {
   safeguardingOption: (f) => letters.safeguardingOption(f, 'Await Board Decision', 'Decide.', links, 'https://example.test/cases/x'),
   safeguardingReferral: (f) => letters.safeguardingReferral(f, '', links, 'https://example.test/cases/x'),
   stepFailureAlert: (f) => letters.stepFailureAlert(f, 'Send Rectification Notice', 'EmailSendFailed', 'https://example.test/cases/x'),
+  mailNotDelivered: (f) => letters.mailNotDelivered(f, { type: 'bounce', subject: 'Rectification notice', sentOn: '16 November 2026', recipients: ['owner@provider.example'], detail: 'mailbox unavailable' }, 'https://example.test/cases/x'),
 };
 const TO_FAMILIES = /^letterToServiceUsers/;
 
