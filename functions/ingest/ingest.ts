@@ -594,7 +594,7 @@ class Ingestion {
 
   reject(rejection: Rejection): void {
     this.summary.rowsRejected += 1;
-    if (this.summary.rejections.length < this.maxRejections) this.summary.rejections.push({ ...rejection, value: shorten(rejection.value) });
+    if (this.summary.rejections.length < this.maxRejections) this.summary.rejections.push(rejection.value.length > 200 ? { ...rejection, value: shorten(rejection.value) } : rejection);
     else this.summary.rejectionsTruncated = true;
   }
 

@@ -94,6 +94,18 @@ export class RecordingEscalation implements EscalationPort {
     return { raised: true };
   }
 
+  /** Read-only answers for a preview: what openCase / deliverInspection would do. */
+  readonly preview = {
+    openCase: async (request: OpenCaseRequest) => {
+      const open = this.openCases.get(request.locationId);
+      return open ? { caseId: open.caseId, opened: false } : { opened: true };
+    },
+    deliverInspection: async (result: InspectionResult) => {
+      const open = this.openCases.get(result.locationId);
+      return { caseId: open?.caseId, resumed: Boolean(open && this.waitingOnInspection.has(result.locationId)) };
+    },
+  };
+
   count(method: Call['method']): number {
     return this.calls.filter((call) => call.method === method).length;
   }
