@@ -3,7 +3,7 @@
  * told apart by their first bytes (an ODS is a zip: `PK\x03\x04`), else by extension.
  */
 import { open, stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import type { Sheet, SheetRow } from './columns';
 import { readCsvFile } from './csv';
 import { readOdsFile } from './ods';
@@ -30,6 +30,14 @@ export interface RatingsFile extends AsyncIterable<SheetRow> {
   progress(): { done: number; total: number };
 }
 
+/** A file that is not a ratings sheet we can read (an Excel workbook, a mislabelled file). */
+export class UnreadableFile extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnreadableFile';
+  }
+}
+
 async function firstBytes(path: string, count: number): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
@@ -44,12 +52,12 @@ async function firstBytes(path: string, count: number): Promise<Buffer> {
 export async function detectFormat(path: string): Promise<RatingsFileFormat> {
   const head = await firstBytes(path, 4);
   if (head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
-    if (extname(path).toLowerCase() === '.xlsx') throw new Error(`${path}: an .xlsx workbook; save the sheet as ODS or CSV`);
+    if (extname(path).toLowerCase() === '.xlsx') throw new UnreadableFile(`${basename(path)}: an .xlsx workbook; save the sheet as ODS or CSV`);
     return 'ods';
   }
   const extension = extname(path).toLowerCase();
-  if (extension === '.ods') throw new Error(`${path}: not an ODS workbook (not a zip file)`);
-  if (extension === '.xlsx' || extension === '.xls') throw new Error(`${path}: an Excel workbook; save the sheet as ODS or CSV`);
+  if (extension === '.ods') throw new UnreadableFile(`${basename(path)}: not an ODS workbook (not a zip file): download it again from CQC, or save the sheet as ODS or CSV`);
+  if (extension === '.xlsx' || extension === '.xls') throw new UnreadableFile(`${basename(path)}: an Excel workbook; save the sheet as ODS or CSV`);
   return 'csv';
 }
 

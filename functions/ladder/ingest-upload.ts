@@ -47,6 +47,8 @@ export async function ingestUploadedRatings(deps: LadderDeps, escalation: Escala
       escalation,
       clock: deps.clock,
       onProgress: upload.onProgress,
+      // A page shows the counts as they grow: report often.
+      progressEvery: upload.onProgress ? 1_000 : undefined,
       plan: upload.plan,
     });
   } finally {
