@@ -51,6 +51,7 @@ import {
   parseLocationRow,
   parseProviderRow,
   shorten,
+  validateLocationRow,
   type Address,
   type LocationRatingRecord,
   type ProviderRatingRecord,
@@ -1049,12 +1050,21 @@ export async function ingestRatings(options: IngestRatingsOptions): Promise<Inge
       }
       let wait: Promise<void> | undefined;
       if (locationColumns) {
-        const result = parseLocationRow(line, cells, locationColumns, today);
-        if (!result.ok) run.reject(result.rejection);
-        else if (!inScopeLocation(scope, result.record.locationId, result.record.localAuthority)) {
-          run.outOfScope();
-          run.noteArea(result.record.localAuthority);
-        } else wait = run.add(result.record);
+        const locationId = (cells[locationColumns.locationId] ?? '').trim();
+        const area = cells[locationColumns.localAuthority];
+        if (locationId && !inScopeLocation(scope, locationId, area)) {
+          // Outside the area: validated all the same (a damaged row is reported), but not built.
+          const rejection = validateLocationRow(line, cells, locationColumns, today);
+          if (rejection) run.reject(rejection);
+          else {
+            run.outOfScope();
+            run.noteArea(area);
+          }
+        } else {
+          const result = parseLocationRow(line, cells, locationColumns, today);
+          if (result.ok) wait = run.add(result.record);
+          else run.reject(result.rejection);
+        }
       } else if (providerColumns) {
         const result = parseProviderRow(line, cells, providerColumns, today);
         if (result.ok) wait = run.add(result.record);

@@ -286,6 +286,24 @@ export function parseLocationRow(line: number, cells: readonly string[], columns
   return { ok: true, record };
 }
 
+/**
+ * The same checks as `parseLocationRow` for a row that will not be kept (outside the area): its
+ * values are validated, but no record is built. Undefined when the row is valid.
+ */
+export function validateLocationRow(line: number, cells: readonly string[], columns: ColumnMap<LocationField>, today?: string): Rejection | undefined {
+  const input = {
+    locationId: cells[columns.locationId] ?? '',
+    providerId: cells[columns.providerId] ?? '',
+    serviceGroup: cells[columns.serviceGroup] ?? '',
+    domain: cells[columns.domain] ?? '',
+    rating: cells[columns.rating] ?? '',
+    publicationDate: cells[columns.publicationDate] ?? '',
+  };
+  const parsed = locationRowSchema.safeParse(input);
+  if (!parsed.success) return rejectionFrom(line, parsed.error, input);
+  return futureDate(line, parsed.data.publicationDate, input.publicationDate, today);
+}
+
 export function parseProviderRow(line: number, cells: readonly string[], columns: ColumnMap<ProviderField>, today?: string): RowResult<ProviderRatingRecord> {
   const input = {
     providerId: cells[columns.providerId] ?? '',
