@@ -9,6 +9,7 @@
  * audit:verify also works with the product stopped: it then opens the data folder itself (its
  * table, checkpoint key and checkpoints) and writes the checkpoint itself.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SESClient } from '@aws-sdk/client-ses';
@@ -30,6 +31,9 @@ import { PROJECT_ROOT } from './paths';
 
 const runtimeFileSchema = z.object({
   endpoints: z.object({ http: z.string(), dynamodb: z.string(), stepfunctions: z.string(), ses: z.string() }),
+  /** The configuration the running product uses (and its SHA-256 when it started). */
+  configFile: z.string().optional(),
+  configSha256: z.string().optional(),
 });
 const secretsSchema = z.object({ adminToken: z.string() });
 
@@ -50,13 +54,13 @@ async function reachable(endpoint: string): Promise<boolean> {
   }
 }
 
-async function requireRunning(): Promise<{ endpoints: z.infer<typeof runtimeFileSchema>['endpoints']; token: string }> {
+async function requireRunning(): Promise<{ endpoints: z.infer<typeof runtimeFileSchema>['endpoints']; token: string; info: z.infer<typeof runtimeFileSchema> }> {
   const info = running();
   if (!info || !(await reachable(`${info.endpoints.http}/health`))) {
     throw new Error(`The product is not running for data folder ${dataDir}. Start it with: npm start`);
   }
   const { adminToken } = secretsSchema.parse(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')));
-  return { endpoints: info.endpoints, token: adminToken };
+  return { endpoints: info.endpoints, token: adminToken, info };
 }
 
 async function clock(args: string[]): Promise<number> {
@@ -88,10 +92,42 @@ async function remoteClock(http: string): Promise<Clock> {
   return { now: () => new Date(Date.now() + offsetMs) };
 }
 
+/**
+ * The running product's configuration (runtime.json names it): ingesting under another one would
+ * keep another council's rows. A different APP_CONFIG_FILE, or the file changed since the product
+ * started, is refused.
+ */
+function runningConfig(info: z.infer<typeof runtimeFileSchema>): string {
+  if (!info.configFile) {
+    throw new UsageError(`The running product does not say which configuration it uses (it was started by an older version). Restart it (npm start) and ingest again.`);
+  }
+  const asked = process.env.APP_CONFIG_FILE;
+  if (asked && resolve(asked) !== info.configFile) {
+    throw new UsageError(
+      `APP_CONFIG_FILE is ${resolve(asked)}, but the running product uses ${info.configFile}. Ingesting under another configuration would keep another council's rows: unset APP_CONFIG_FILE (the CLI uses the product's), or restart the product with the configuration you mean.`,
+    );
+  }
+  const now = createHash('sha256').update(readFileSync(info.configFile)).digest('hex');
+  if (info.configSha256 && now !== info.configSha256) {
+    throw new UsageError(`${info.configFile} has changed since the product started, so the CLI and the product would disagree. Restart the product (npm start) and ingest again.`);
+  }
+  return info.configFile;
+}
+
+class UsageError extends Error {}
+
 async function ingest(args: string[]): Promise<number> {
-  const { endpoints } = await requireRunning();
+  const { endpoints, info } = await requireRunning();
   const client = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  const config = loadConfigFile(process.env.APP_CONFIG_FILE ?? join(PROJECT_ROOT, 'config', 'local.json'));
+  let configFile: string;
+  try {
+    configFile = runningConfig(info);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(error.message);
+    return 2;
+  }
+  const config = loadConfigFile(configFile);
   const store = new Store(documentClient({ ...client, endpoint: endpoints.dynamodb }), TABLE_NAME);
   const deps: LadderDeps = {
     store,

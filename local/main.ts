@@ -2,6 +2,8 @@
  * `npm start`: the whole product on 127.0.0.1 with its data in a folder (default `.data/`).
  * Ports and the folder come from the environment; the first start loads a small demo.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { startRuntime, PROJECT_ROOT } from './runtime';
@@ -38,7 +40,10 @@ async function main(): Promise<void> {
     ports: { http: env.HTTP_PORT, dynamodb: env.DYNAMODB_PORT, stepfunctions: env.STEPFUNCTIONS_PORT, ses: env.SES_PORT },
   });
   const demo = env.NO_DEMO === '1' || env.NO_DEMO === 'true' ? undefined : await loadDemoIfEmpty(runtime);
-  writeFileAtomic(join(dataDir, 'runtime.json'), JSON.stringify({ endpoints: runtime.endpoints, pid: process.pid }, null, 2));
+  // The configuration it runs with, so `npm run ingest` uses the same one (and refuses another).
+  const configFile = resolve(env.APP_CONFIG_FILE ?? join(PROJECT_ROOT, 'config', 'local.json'));
+  const configSha256 = createHash('sha256').update(readFileSync(configFile)).digest('hex');
+  writeFileAtomic(join(dataDir, 'runtime.json'), JSON.stringify({ endpoints: runtime.endpoints, pid: process.pid, configFile, configSha256 }, null, 2));
   const { endpoints } = runtime;
   const cases = await runtime.deps.store.listCases();
   console.log(`

@@ -6,7 +6,8 @@
  *   (a) bare streaming parse of the national CSV with csv-parse alone
  *   (p) our reader + header mapping + row validation of every national row (no database)
  *   (c) first ingest of the authority's slice (config: Westshire)
- *   (b) parse + diff of the national CSV: the same file again over the stored slice
+ *   (b) parse + diff of the national CSV: the same file again over the stored slice, every row of
+ *       every area validated (width, cells, values), as ingestion always does
  *   (g) national ODS: reader alone, then parse + diff over the stored slice
  *   (d) first ingest of the whole country (config: every local authority)
  *   (e) re-ingest of the same file, whole country
@@ -36,7 +37,8 @@ import { isHeaderRow, mapColumns, type ColumnMap, type LocationField } from '../
 import { openRatingsFile } from '../functions/ingest/files';
 import { readOdsFile } from '../functions/ingest/ods';
 import { ingestRatings, type IngestSummary } from '../functions/ingest/ingest';
-import { parseLocationRow } from '../functions/ingest/rows';
+import { checkCells, parseLocationRow } from '../functions/ingest/rows';
+import { isoDate } from '../functions/lib/clock';
 import { LOCAL_AUTHORITIES, generateRatingsFile } from './generate-ratings';
 
 const here = fileURLToPath(import.meta.url);
@@ -121,18 +123,25 @@ async function bareParse(path: string): Promise<number> {
   return records - 1; // header
 }
 
+/** Every row checked as ingestion checks it: its width, every cell (length, U+FFFD), then its values. */
 async function parseAndValidate(path: string): Promise<{ rows: number; kept: number }> {
   const file = await openRatingsFile(path, 'Locations');
+  const today = isoDate(new Date());
   let columns: ColumnMap<LocationField> | undefined;
+  let header: string[] = [];
   let rows = 0;
   let kept = 0;
   for await (const row of file) {
     if (!columns) {
-      if (isHeaderRow(row.cells, 'Locations')) columns = mapColumns('Locations', row.cells, path);
+      if (isHeaderRow(row.cells, 'Locations')) {
+        columns = mapColumns('Locations', row.cells, path);
+        header = row.cells;
+      }
       continue;
     }
     rows += 1;
-    if (parseLocationRow(row.line, row.cells, columns).ok) kept += 1;
+    if (row.cells.length !== header.length || checkCells(row.line, row.cells, header)) continue;
+    if (parseLocationRow(row.line, row.cells, columns, today).ok) kept += 1;
   }
   return { rows, kept };
 }
@@ -221,7 +230,7 @@ async function main(): Promise<void> {
   const ingest = async (id: string, what: string, path: string, tableName: string, config: AppConfig, escalation: CountingEscalation) => {
     const before = escalation.calls;
     const { value, seconds, peakRssMb } = await measure(async () =>
-      ingestRatings({ doc, tableName, config, escalation, clock, rows: await openRatingsFile(path, 'Locations'), sheet: 'Locations', source: path }),
+      ingestRatings({ doc, tableName, config, escalation, clock, rows: await openRatingsFile(path), source: path }),
     );
     const summary: IngestSummary = value;
     log({
@@ -249,7 +258,7 @@ async function main(): Promise<void> {
     const slice = await freshTable();
     const sliceEscalation = new CountingEscalation();
     await ingest('c', 'first ingest, authority slice (Westshire), national CSV', csv, slice, authorityConfig, sliceEscalation);
-    await ingest('b', 'parse + diff national CSV (again, over the stored slice)', csv, slice, authorityConfig, sliceEscalation);
+    await ingest('b', 'parse + validate every row + diff, national CSV (over the stored slice)', csv, slice, authorityConfig, sliceEscalation);
 
     const g = await measure(() => odsParse(ods));
     log({ id: 'g', what: 'our ODS reader alone, national ODS', seconds: g.seconds, rows: g.value, rowsPerSecond: g.value / g.seconds, peakRssMb: g.peakRssMb });

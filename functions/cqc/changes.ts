@@ -5,6 +5,7 @@
  */
 import { KEY_QUESTIONS } from '../lib/model';
 import { ingestRecords, inScopeLocation, loadScope, type IngestDeps, type IngestSummary } from '../ingest/ingest';
+import { isoDate } from '../lib/clock';
 import { canonicalDomain, validateLocationRecord, type LocationRatingRecord, type RowResult } from '../ingest/rows';
 import type { CqcClient, CqcLocation } from './client';
 
@@ -18,7 +19,7 @@ const questionByName = new Map<string, string>(KEY_QUESTIONS.map((question) => [
  */
 export function locationRecords(
   detail: CqcLocation,
-  options: { providerName?: string; line?: number } = {},
+  options: { providerName?: string; line?: number; today?: string } = {},
 ): RowResult<LocationRatingRecord>[] {
   const source = `GET /locations/${detail.locationId}`;
   const line = options.line ?? 0;
@@ -59,7 +60,7 @@ export function locationRecords(
     const reportType = rating.reportLinkId ? reportTypes.get(rating.reportLinkId) : undefined;
     if (reportType) raw.reportType = reportType;
     if (rating.organisationId) raw.inherited = true;
-    results.push(validateLocationRecord(raw, source));
+    results.push(validateLocationRecord(raw, source, options.today));
   };
   const group = (serviceGroup: string, overall: CqcRating | undefined) => {
     if (!overall) return;
@@ -132,7 +133,7 @@ export async function ingestChanges(options: IngestChangesOptions): Promise<Chan
       return [];
     }
     const name = detail.providerId ? await providerName(detail.providerId) : undefined;
-    return locationRecords(detail, { providerName: name, line: 0 });
+    return locationRecords(detail, { providerName: name, line: 0, today: isoDate(options.clock.now()) });
   }
 
   async function* records(): AsyncGenerator<RowResult<LocationRatingRecord>> {

@@ -18,7 +18,7 @@ import { getRun, startRun } from '../web/ratings-page';
 import { MissingColumn } from '../ingest/columns';
 import { confirmationPage, refusalPage, donePage, notFoundPage } from '../web/link-pages';
 import type { EscalationPort } from '../lib/escalation-port';
-import type { IngestProgress } from '../ingest/ingest';
+import type { IngestPlan, IngestProgress } from '../ingest/ingest';
 import { BadInput } from '../lib/errors';
 import { calendarDate } from '../lib/dates';
 import { isoDate } from '../lib/clock';
@@ -44,7 +44,7 @@ export interface HttpResponse {
 }
 
 export interface IngestUpload {
-  (deps: LadderDeps, port: EscalationPort, upload: { fileName: string; body: Buffer; runId?: string; onProgress?: (progress: IngestProgress) => void }): Promise<unknown>;
+  (deps: LadderDeps, port: EscalationPort, upload: { fileName: string; body: Buffer; runId?: string; onProgress?: (progress: IngestProgress) => void; plan?: IngestPlan }): Promise<unknown>;
 }
 
 export interface PageRenderer {
@@ -168,16 +168,24 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
       const fileName = request.query.fileName ?? 'upload.csv';
       if (!/^[\w.-]{1,200}$/.test(fileName)) throw new BadFileName();
       const body = Buffer.from(request.body, request.headers['x-body-encoding'] === 'base64' ? 'base64' : 'utf8');
+      // ?dryRun=true: a preview (nothing stored, no email); ?cases=, ?resume=, ?concerns= (all, none
+      // or ids, comma-separated): apply only those parts.
+      const plan = ingestPlan(request.query);
       if (request.query.wait === 'false') {
         // A long file: answer at once with the run; GET /admin/ingest/<runId> reports counts as it goes.
-        const { run } = await startRun(deps, user, { fileName, body });
+        const { run } = await startRun(deps, user, { fileName, body, plan });
         return jsonResponse(202, { ...run, progressUrl: `/admin/ingest/${run.runId}` });
       }
       try {
-        return jsonResponse(200, await deps.ingestUpload(deps, escalationPort(deps), { fileName, body }));
+        const summary = await deps.ingestUpload(deps, escalationPort(deps), { fileName, body, plan });
+        // A run that kept nothing usable (every row rejected, our area spelt another way) failed.
+        if (typeof summary === 'object' && summary !== null && (summary as { outcome?: string }).outcome === 'failed') {
+          return jsonResponse(422, { error: 'IngestFailed', message: (summary as { failureReason?: string }).failureReason, summary });
+        }
+        return jsonResponse(200, summary);
       } catch (error) {
         // A file that is not a ratings sheet is the sender's mistake: say which column or part.
-        if (error instanceof MissingColumn || (error as Error).name === 'SheetNotFound') throw new BadRatingsFile((error as Error).message);
+        if (error instanceof MissingColumn || ['SheetNotFound', 'DamagedSpreadsheet'].includes((error as Error).name)) throw new BadRatingsFile((error as Error).message);
         throw error;
       }
     }
@@ -197,6 +205,18 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
 }
 
 class BadRatingsFile extends DomainError {}
+
+const ids = (value: string | undefined, name: string): ReadonlySet<string> | undefined => {
+  if (value === undefined || value === 'all') return undefined;
+  if (value === 'none') return new Set();
+  if (!/^[\w-]{1,60}(,[\w-]{1,60})*$/.test(value)) throw new DomainError(`${name} takes all, none or a comma-separated list of ids`);
+  return new Set(value.split(','));
+};
+
+function ingestPlan(query: Record<string, string | undefined>): IngestPlan {
+  if (query.dryRun === 'true' || query.preview === 'true') return { dryRun: true };
+  return { openCases: ids(query.cases, 'cases'), resumeCases: ids(query.resume, 'resume'), raiseConcerns: ids(query.concerns, 'concerns') };
+}
 
 class UnknownOfficer extends DomainError {}
 

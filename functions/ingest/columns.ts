@@ -13,16 +13,33 @@ export interface SheetRow {
   cells: string[];
 }
 
-/** A required column is not in the header (or no header row was found at all). */
+/** Required columns are not in the header (or no header row was found at all). */
 export class MissingColumn extends Error {
+  /** The first missing column (CQC's spelling). */
   readonly column: string;
+  /** Every missing required column. */
+  readonly columns: string[];
+  /** The header row's cells as the file spells them (empty when no header row was found). */
+  readonly found: string[];
   readonly file: string;
-  constructor(column: string, file: string, detail?: string) {
-    super(detail ?? `${file}: required column "${column}" is missing from the header row`);
+  constructor(column: string | string[], file: string, detail?: string, found: readonly string[] = []) {
+    const columns = Array.isArray(column) ? column : [column];
+    super(detail ?? missingText(file, columns, found));
     this.name = 'MissingColumn';
-    this.column = column;
+    this.column = columns[0] ?? '';
+    this.columns = columns;
+    this.found = [...found];
     this.file = file;
   }
+}
+
+const quoteList = (names: readonly string[]) => names.map((name) => `"${name}"`).join(', ');
+
+function missingText(file: string, columns: readonly string[], found: readonly string[]): string {
+  const named = found.filter((cell) => cell.trim() !== '');
+  const what = columns.length === 1 ? `required column ${quoteList(columns)} is` : `required columns ${quoteList(columns)} are`;
+  const alias = columns.includes('Domain') ? ' ("Key Question" is taken for "Domain")' : '';
+  return `${file}: ${what} missing from the header row${alias}. Columns found (${named.length}): ${named.length ? quoteList(named.map((cell) => (cell.length > 60 ? `${cell.slice(0, 60)}…` : cell)).slice(0, 40)) : 'none'}${named.length > 40 ? ', …' : ''}`;
 }
 
 /** Lower-case, letters and digits only: `Service / Population Group` -> `servicepopulationgroup`. */
@@ -163,9 +180,10 @@ export function mapColumns(sheet: Sheet, header: readonly string[], file: string
     if (key && !positions.has(key)) positions.set(key, index);
   });
   if (sheet === 'Providers' && positions.has(normaliseHeader('Location ID'))) {
-    throw new MissingColumn('Provider ID', file, `${file}: this is a Locations sheet, not the Providers sheet`);
+    throw new MissingColumn('Provider ID', file, `${file}: this is a Locations sheet, not the Providers sheet`, header);
   }
   const map: Record<string, number> = {};
+  const missing: string[] = [];
   for (const [field, spec] of Object.entries(specs)) {
     const names = [spec.header, ...(spec.aliases ?? [])];
     let index = -1;
@@ -176,13 +194,21 @@ export function mapColumns(sheet: Sheet, header: readonly string[], file: string
         break;
       }
     }
-    if (index < 0 && spec.required) {
-      const alias = spec.aliases?.length ? ` (or "${spec.aliases.join('", "')}")` : '';
-      throw new MissingColumn(spec.header, file, `${file}: required column "${spec.header}"${alias} is missing from the header row`);
-    }
+    if (index < 0 && spec.required) missing.push(spec.header);
     map[field] = index;
   }
+  if (missing.length) throw new MissingColumn(missing, file, undefined, header);
   return map;
+}
+
+/**
+ * Which sheet a header row belongs to: a `Location ID` cell makes it the Locations sheet; a
+ * `Provider ID` cell without one, the Providers sheet; otherwise it is not a header row.
+ */
+export function sheetOfHeader(cells: readonly string[]): Sheet | undefined {
+  if (isHeaderRow(cells, 'Locations')) return 'Locations';
+  if (isHeaderRow(cells, 'Providers')) return 'Providers';
+  return undefined;
 }
 
 /** How many rows above the header are tolerated (banner rows, notes) before giving up. */

@@ -6,10 +6,15 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parse, type InfoRecord, type Options } from 'csv-parse';
 import type { SheetRow } from './columns';
+import { decodedStream, type Separator, type TextEncoding } from './text';
 
 export interface CsvReadOptions {
   /** Called with the byte count as the file is read (for progress). */
   onBytes?: (bytesRead: number) => void;
+  /** Default UTF-8 (with or without BOM). */
+  encoding?: TextEncoding;
+  /** Default `,`. */
+  separator?: Separator;
 }
 
 function countNewlines(cells: readonly string[]): number {
@@ -30,13 +35,15 @@ function isBlank(cells: readonly string[]): boolean {
 }
 
 /** Rows of a CSV byte stream. Blank lines are skipped but still counted. */
-export async function* readCsvStream(input: Readable): AsyncGenerator<SheetRow> {
+export async function* readCsvStream(source: Readable, read: Pick<CsvReadOptions, 'encoding' | 'separator'> = {}): AsyncGenerator<SheetRow> {
+  const input = decodedStream(source, read.encoding ?? 'utf-8');
   // csv-parse's own line counter counts a CRLF inside quotes twice, so the physical line is worked
   // out here: the previous record's last line + 1, plus the line breaks inside this record's cells.
   let lastLine = 0;
   let lastParserLines = 0;
   const options: Options<unknown, string[]> = {
     bom: true,
+    delimiter: read.separator ?? ',',
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: false,
@@ -59,6 +66,7 @@ export async function* readCsvStream(input: Readable): AsyncGenerator<SheetRow> 
   } finally {
     input.unpipe(parser);
     input.destroy();
+    source.destroy();
     parser.destroy();
   }
 }
@@ -69,7 +77,7 @@ export function readCsvFile(path: string, options: CsvReadOptions = {}): AsyncGe
     const onBytes = options.onBytes;
     stream.on('data', () => onBytes(stream.bytesRead));
   }
-  return readCsvStream(stream);
+  return readCsvStream(stream, options);
 }
 
 /** One CSV line as CQC writes its files: fields quoted only when they hold a comma, quote or line break. */

@@ -18,19 +18,20 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppConfig } from '../lib/config';
 import type { Clock } from '../lib/clock';
 import type { EscalationPort } from '../lib/escalation-port';
 import type { HistoricRating, RatingEntry } from '../lib/model';
 import { keys } from '../lib/table';
 import { crashPoint } from '../lib/crash-points';
+import { isoDate } from '../lib/clock';
+import type { FileFacts } from './files';
 import {
   HEADER_SEARCH_ROWS,
   MissingColumn,
-  anchorColumn,
-  isHeaderRow,
   mapColumns,
+  sheetOfHeader,
   type ColumnMap,
   type LocationField,
   type ProviderField,
@@ -47,8 +48,11 @@ import {
   type EscalationDue,
 } from './policy';
 import {
+  checkCells,
   parseLocationRow,
   parseProviderRow,
+  shorten,
+  validateLocationRow,
   type Address,
   type LocationRatingRecord,
   type ProviderRatingRecord,
@@ -78,9 +82,51 @@ export interface EscalationFailure {
   error: string;
 }
 
+/** What a preview (dry run) found: what applying the file would do. Nothing was written or sent. */
+export interface IngestPreview {
+  /** Location and provider items that would be created or changed. */
+  itemsToWrite: number;
+  /** Cases that would open (the first `maxPreviewEntries`), with their stage and why. */
+  casesToOpen: Array<{ locationId: string; name: string; providerId: string; stage: 'informal' | 'formal'; trigger: string }>;
+  casesToOpenCount: number;
+  /** Locations whose ratings call for a case that is open already (nothing new would happen). */
+  casesAlreadyOpen: number;
+  /** Open cases waiting on the next inspection that the new rating would resume. */
+  casesToResume: Array<{ locationId: string; name: string; caseId?: string; belowGood: boolean }>;
+  casesToResumeCount: number;
+  /** Corporate concerns that would be raised. */
+  concernsToRaise: Array<{ providerId: string; name: string; locationIds: string[] }>;
+  concernsToRaiseCount: number;
+}
+
+/** Which parts of a file to apply (undefined: all); or a preview with no writes and no emails. */
+export interface IngestPlan {
+  dryRun?: boolean;
+  /** Location ids whose case may open; others are stored without opening one. */
+  openCases?: ReadonlySet<string>;
+  /** Location ids whose waiting case may be resumed by the new rating. */
+  resumeCases?: ReadonlySet<string>;
+  /** Provider ids whose corporate concern may be raised. */
+  raiseConcerns?: ReadonlySet<string>;
+}
+
 export interface IngestSummary {
   source: string;
   sheet: Sheet;
+  /** `failed`: nothing usable was kept (see `failureReason`); the counts and rejections still stand. */
+  outcome: 'done' | 'failed';
+  failureReason?: string;
+  /** CSV, ODS, or records built from the CQC API. */
+  format?: string;
+  /** The encoding the file was read in, as said to the user. */
+  encoding?: string;
+  /** Facts worth telling: the separator, the sheet read, areas that look misspelt. */
+  notes: string[];
+  /** True for a preview: nothing was written and no email sent. */
+  dryRun: boolean;
+  preview?: IngestPreview;
+  /** Parts left out by choice when applying (cases not opened, cases not resumed, concerns not raised). */
+  leftOut?: { cases: number; resumes: number; concerns: number };
   /** Data rows (or API records) read, not counting the header, rows above it, or blank rows. */
   rowsRead: number;
   /** Valid rows for locations (providers) in scope. */
@@ -124,13 +170,19 @@ export interface IngestDeps {
   concurrency?: number;
   /** Rejections kept in the summary (default 100; all are counted). */
   maxRejections?: number;
+  /** Entries kept in each list of a preview (default 500; all are counted). */
+  maxPreviewEntries?: number;
   retry?: RetryOptions;
+  plan?: IngestPlan;
 }
 
 export interface IngestRatingsOptions extends IngestDeps {
   /** Raw sheet rows, header included (see `openRatingsFile`). */
   rows: AsyncIterable<SheetRow>;
-  sheet: Sheet;
+  /** The sheet expected; undefined: told by the header row (`Provider ID` without `Location ID`: Providers). */
+  sheet?: Sheet;
+  /** What was found out about the file (encoding, separator, format): said in the summary. */
+  facts?: FileFacts;
   /** The file name or URL, for errors and the summary. */
   source: string;
 }
@@ -346,6 +398,57 @@ interface Group<R> {
   records: R[];
 }
 
+/** DynamoDB's item limit is 400 KB; an item near it is refused before the batch that holds it. */
+const MAX_ITEM_BYTES = 380_000;
+
+/**
+ * An error that stopped a run, said with the file, the line and the location. Every location is
+ * written whole, so a re-run of the same file completes the run.
+ */
+export class IngestStopped extends Error {
+  constructor(
+    readonly file: string,
+    where: string,
+    readonly underlying?: unknown,
+  ) {
+    super(`${file}: the run stopped at ${where}. Each location is written whole, so nothing is half-written; ingest the same file again to complete the run.`);
+    this.name = 'IngestStopped';
+  }
+}
+
+/** Letters only, without the words councils add: `Somerset County Council` -> `somerset`. */
+function looseArea(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/\b(the|council|county|city|of|borough|metropolitan|district|royal|unitary|authority)\b/g, ' ')
+    .replace(/[^a-z]/g, '');
+}
+
+/** Is `theirs` (a file's spelling) our area `ours` spelt another way? */
+export function sameArea(ours: string, theirs: string): boolean {
+  const a = looseArea(ours);
+  const b = looseArea(theirs);
+  if (!a || !b) return false;
+  return a === b || (a.length >= 4 && b.includes(a)) || (b.length >= 4 && a.includes(b));
+}
+
+const APPLIED = keys.ingestRun('ratings-applied');
+
+/** Has a ratings file ever been applied here (so an ingest is not the council's first)? */
+export async function hasAppliedIngest(doc: DynamoDBDocumentClient, tableName: string): Promise<boolean> {
+  const found = await batchGet(doc, tableName, [APPLIED]);
+  return found.size > 0;
+}
+
+async function markApplied(doc: DynamoDBDocumentClient, tableName: string, clock: Clock): Promise<void> {
+  try {
+    await doc.send(new PutCommand({ TableName: tableName, Item: { ...APPLIED, firstAppliedAt: clock.now().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
 function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -357,6 +460,7 @@ class Ingestion {
   private readonly concurrency: number;
   private readonly maxRejections: number;
   private readonly progressEvery: number;
+  private readonly maxPreview: number;
   private pending = new Map<string, Group<RatingRecord>>();
   private lastId: string | undefined;
   private readonly inflight = new Set<Promise<void>>();
@@ -368,6 +472,15 @@ class Ingestion {
   /** Locations processed this run (partial inputs only: their state overrides the index's). */
   private readonly processed = new Map<string, boolean>();
   private nextProgressAt: number;
+  /** A preview's would-be writes, so later chunks see them as a real run would. */
+  private readonly overlay = new Map<string, Item>();
+  /** Items already counted in a preview's items to write. */
+  private readonly previewed = new Set<string>();
+  /** The file lines each location's rows came from (for errors that stop the run). */
+  private readonly linesOf = new Map<string, number[]>();
+  /** Local authorities of rows kept out, with their row counts. */
+  private readonly areas = new Map<string, number>();
+  private lastProgressAt = 0;
   readonly summary: IngestSummary;
 
   constructor(
@@ -381,6 +494,7 @@ class Ingestion {
     this.concurrency = Math.max(1, deps.concurrency ?? 4);
     this.maxRejections = deps.maxRejections ?? 100;
     this.progressEvery = deps.progressEvery ?? 10_000;
+    this.maxPreview = deps.maxPreviewEntries ?? 500;
     this.nextProgressAt = this.progressEvery;
     this.summary = {
       source,
@@ -403,7 +517,65 @@ class Ingestion {
       escalationCalls: 0,
       escalationFailures: [],
       durationMs: 0,
+      outcome: 'done',
+      notes: [],
+      dryRun: this.dryRun,
     };
+    if (this.dryRun) {
+      this.summary.preview = { itemsToWrite: 0, casesToOpen: [], casesToOpenCount: 0, casesAlreadyOpen: 0, casesToResume: [], casesToResumeCount: 0, concernsToRaise: [], concernsToRaiseCount: 0 };
+    } else if (deps.plan?.openCases || deps.plan?.resumeCases || deps.plan?.raiseConcerns) {
+      this.summary.leftOut = { cases: 0, resumes: 0, concerns: 0 };
+    }
+  }
+
+  private get dryRun(): boolean {
+    return this.deps.plan?.dryRun === true;
+  }
+
+  /** Stored items, as a preview sees them: what it would have written earlier in the run comes first. */
+  private async readItems(wanted: { pk: string; sk: string }[], attributes?: readonly string[]): Promise<Map<string, Item>> {
+    if (!this.dryRun || this.overlay.size === 0) return batchGet(this.deps.doc, this.deps.tableName, wanted, this.deps.retry, attributes);
+    const rest = wanted.filter((key) => !this.overlay.has(keyString(key)));
+    const found = await batchGet(this.deps.doc, this.deps.tableName, rest, this.deps.retry, attributes);
+    for (const key of wanted) {
+      const item = this.overlay.get(keyString(key));
+      if (item) found.set(keyString(key), item);
+    }
+    return found;
+  }
+
+  /** Writes items (a preview only notes them); returns how many were written. */
+  private async writeItems(items: Item[]): Promise<number> {
+    for (const item of items) {
+      const bytes = Buffer.byteLength(JSON.stringify(item));
+      if (bytes > MAX_ITEM_BYTES) {
+        const lines = (this.linesOf.get(keyString(item)) ?? []).slice(0, 5).join(', ');
+        throw new IngestStopped(
+          this.summary.source,
+          `line ${lines || '?'}, ${item.sk === 'LOCATION' ? 'location' : 'provider'} ${shorten(String(item.locationId ?? item.providerId ?? item.pk), 40)}: its record would be ${bytes.toLocaleString('en-GB')} bytes, more than the ${MAX_ITEM_BYTES.toLocaleString('en-GB')} a record can hold`,
+        );
+      }
+    }
+    if (this.dryRun) {
+      for (const item of items) this.overlay.set(keyString(item), item);
+      for (const item of items) {
+        const key = keyString(item);
+        if (this.previewed.has(key)) continue;
+        this.previewed.add(key);
+        (this.summary.preview as IngestPreview).itemsToWrite += 1;
+      }
+      return 0;
+    }
+    return batchPut(this.deps.doc, this.deps.tableName, items, this.deps.retry);
+  }
+
+  /** Notes the area of a row kept out, to spot the authority's own area spelt another way. */
+  noteArea(localAuthority: string | undefined): void {
+    const name = (localAuthority ?? '').trim();
+    if (!name) return;
+    const count = this.areas.get(name);
+    if (count !== undefined) this.areas.set(name, count + 1);
+    else if (this.areas.size < 1_000) this.areas.set(name, 1);
   }
 
   read(): void {
@@ -411,6 +583,10 @@ class Ingestion {
     if (this.summary.rowsRead >= this.nextProgressAt) {
       this.nextProgressAt += this.progressEvery;
       this.progress('reading');
+    } else if ((this.summary.rowsRead & 1023) === 0 && this.deps.onProgress) {
+      // A slow run (a busy table) still reports at least every two seconds.
+      const now = performance.now();
+      if (now - this.lastProgressAt > 2_000) this.progress('reading');
     }
   }
 
@@ -420,7 +596,7 @@ class Ingestion {
 
   reject(rejection: Rejection): void {
     this.summary.rowsRejected += 1;
-    if (this.summary.rejections.length < this.maxRejections) this.summary.rejections.push(rejection);
+    if (this.summary.rejections.length < this.maxRejections) this.summary.rejections.push(rejection.value.length > 200 ? { ...rejection, value: shorten(rejection.value) } : rejection);
     else this.summary.rejectionsTruncated = true;
   }
 
@@ -443,6 +619,10 @@ class Ingestion {
     }
     group.records.push(record);
     this.lastId = id;
+    const key = keyString(record.kind === 'location' ? keys.location(id) : keys.provider(id));
+    const lines = this.linesOf.get(key);
+    if (!lines) this.linesOf.set(key, [record.line]);
+    else if (lines.length < 5) lines.push(record.line);
     return wait;
   }
 
@@ -473,7 +653,7 @@ class Ingestion {
       ? this.applyLocations(groups as Group<LocationRatingRecord>[], claimed)
       : this.applyProviders(groups as Group<ProviderRatingRecord>[])
     ).catch((error: unknown) => {
-      this.failure ??= error;
+      this.failure ??= error instanceof IngestStopped ? error : this.stopped(error, groups);
     });
     const tracked = work.finally(() => {
       this.inflight.delete(tracked);
@@ -481,6 +661,17 @@ class Ingestion {
     });
     this.inflight.add(tracked);
     for (const group of groups) this.inflightById.set(group.id, tracked);
+  }
+
+  /** An error that stops the run, said with the file, the lines and the locations it stopped at. */
+  private stopped(error: unknown, groups: Group<RatingRecord>[]): IngestStopped {
+    const lines = groups.flatMap((group) => group.records.map((record) => record.line));
+    const first = Math.min(...lines);
+    const last = Math.max(...lines);
+    const ids = groups.map((group) => group.id);
+    const what = this.sheet === 'Locations' ? 'location' : 'provider';
+    const named = ids.length === 1 ? `${what} ${shorten(ids[0] as string, 40)}` : `${what}s ${shorten(ids[0] as string, 40)} to ${shorten(ids[ids.length - 1] as string, 40)} (${ids.length})`;
+    return new IngestStopped(this.summary.source, `${first === last ? `line ${first}` : `lines ${first}–${last}`}, ${named}: ${shorten(errorText(error), 300)}`, error);
   }
 
   private async drain(): Promise<void> {
@@ -491,13 +682,15 @@ class Ingestion {
 
   private async applyLocations(allGroups: Group<LocationRatingRecord>[], claimedProviders: string[]): Promise<void> {
     const { doc, tableName, clock, config } = this.deps;
+    void doc;
+    void tableName;
     const now = clock.now().toISOString();
     const providerNames = new Map<string, string>();
     for (const group of allGroups) for (const record of group.records) if (record.providerName) providerNames.set(record.providerId, record.providerName);
     // First a light read: a location given exactly the rows it was last built from (its input
     // digest), and owing no escalation, is unchanged without reading its history and services.
     const digests = new Map(allGroups.map((group) => [group.id, inputDigest(group.records)]));
-    const light = await batchGet(doc, tableName, allGroups.map((group) => keys.location(group.id)), this.deps.retry, ['inputDigest', 'escalationDue', 'providerId', 'ratings']);
+    const light = await this.readItems(allGroups.map((group) => keys.location(group.id)), ['inputDigest', 'escalationDue', 'providerId', 'ratings']);
     const groups: Group<LocationRatingRecord>[] = [];
     for (const group of allGroups) {
       const seen = light.get(keyString(keys.location(group.id)));
@@ -509,12 +702,7 @@ class Ingestion {
         groups.push(group);
       }
     }
-    const stored = await batchGet(
-      doc,
-      tableName,
-      [...groups.map((group) => keys.location(group.id)), ...claimedProviders.map((id) => keys.provider(id))],
-      this.deps.retry,
-    );
+    const stored = await this.readItems([...groups.map((group) => keys.location(group.id)), ...claimedProviders.map((id) => keys.provider(id))]);
     const writes: Item[] = [];
     const owed: Item[] = [];
     for (const group of groups) {
@@ -550,7 +738,7 @@ class Ingestion {
         this.summary.providersChanged += 1;
       }
     }
-    const written = await batchPut(doc, tableName, writes, this.deps.retry);
+    const written = await this.writeItems(writes);
     this.summary.itemsWritten += written;
     crashPoint('ingest:afterWrite');
 
@@ -562,35 +750,67 @@ class Ingestion {
         cleared.push(done);
       }
     }
+    if (this.dryRun) {
+      for (const item of cleared) this.overlay.set(keyString(item), item);
+      return;
+    }
     const clearedCount = await batchPut(doc, tableName, cleared, this.deps.retry);
     this.summary.itemsWritten += clearedCount;
   }
 
   /** Makes the calls a location's `escalationDue` mark stands for; true when all succeeded. */
   private async escalate(item: Item): Promise<boolean> {
-    const { escalation, config } = this.deps;
+    const { escalation, config, plan } = this.deps;
     const due = item.escalationDue as EscalationDue;
     const locationId = item.locationId as string;
     const providerId = item.providerId as string;
     const ratings = item.ratings as Record<string, RatingEntry>;
+    const request = caseFor({ locationId, providerId, ratings }, config.policy);
+    if (this.dryRun) {
+      const preview = this.summary.preview as IngestPreview;
+      const name = String(item.name ?? locationId);
+      if (due.inspection) {
+        const belowGood = locationBelowGood(ratings);
+        const result = escalation.preview ? await escalation.preview.deliverInspection({ locationId, ratings, belowGood }) : { resumed: false };
+        if (result.resumed) {
+          preview.casesToResumeCount += 1;
+          if (preview.casesToResume.length < this.maxPreview) preview.casesToResume.push({ locationId, name, caseId: result.caseId, belowGood });
+        }
+      }
+      if (request) {
+        const result = escalation.preview ? await escalation.preview.openCase(request) : { opened: true };
+        if (result.opened) {
+          preview.casesToOpenCount += 1;
+          if (preview.casesToOpen.length < this.maxPreview) preview.casesToOpen.push({ locationId, name, providerId, stage: request.stage, trigger: request.trigger });
+        } else preview.casesAlreadyOpen += 1;
+      }
+      return true;
+    }
     let call: EscalationFailure['call'] = 'deliverInspection';
     try {
       if (due.inspection) {
-        this.summary.escalationCalls += 1;
-        const result = await escalation.deliverInspection({ locationId, ratings, belowGood: locationBelowGood(ratings) });
-        this.summary.inspectionsDelivered += 1;
-        if (result.resumed) this.summary.casesResumed += 1;
+        if (plan?.resumeCases && !plan.resumeCases.has(locationId)) {
+          if (this.summary.leftOut) this.summary.leftOut.resumes += 1;
+        } else {
+          this.summary.escalationCalls += 1;
+          const result = await escalation.deliverInspection({ locationId, ratings, belowGood: locationBelowGood(ratings) });
+          this.summary.inspectionsDelivered += 1;
+          if (result.resumed) this.summary.casesResumed += 1;
+        }
       }
-      const request = caseFor({ locationId, providerId, ratings }, config.policy);
       if (request) {
-        call = 'openCase';
-        this.summary.escalationCalls += 1;
-        const result = await escalation.openCase(request);
-        if (result.opened) this.summary.casesOpened += 1;
+        if (plan?.openCases && !plan.openCases.has(locationId)) {
+          if (this.summary.leftOut) this.summary.leftOut.cases += 1;
+        } else {
+          call = 'openCase';
+          this.summary.escalationCalls += 1;
+          const result = await escalation.openCase(request);
+          if (result.opened) this.summary.casesOpened += 1;
+        }
       }
       return true;
     } catch (error) {
-      this.summary.escalationFailures.push({ locationId, providerId, call, error: errorText(error) });
+      this.summary.escalationFailures.push({ locationId, providerId, call, error: shorten(errorText(error), 300) });
       return false;
     }
   }
@@ -608,7 +828,9 @@ class Ingestion {
   private async applyProviders(groups: Group<ProviderRatingRecord>[]): Promise<void> {
     const { doc, tableName, clock } = this.deps;
     const now = clock.now().toISOString();
-    const stored = await batchGet(doc, tableName, groups.map((group) => keys.provider(group.id)), this.deps.retry);
+    void doc;
+    void tableName;
+    const stored = await this.readItems(groups.map((group) => keys.provider(group.id)));
     const writes: Item[] = [];
     for (const group of groups) {
       const previous = stored.get(keyString(keys.provider(group.id)));
@@ -619,6 +841,7 @@ class Ingestion {
         (last.localAuthority !== undefined && this.scope.localAuthorities.has(normaliseAuthority(last.localAuthority)));
       if (!inScope) {
         this.outOfScope(group.records.length);
+        for (let i = 0; i < group.records.length; i += 1) this.noteArea(last.localAuthority);
         continue;
       }
       for (const record of group.records) this.keep(record);
@@ -628,7 +851,7 @@ class Ingestion {
         this.summary.providersChanged += 1;
       }
     }
-    const written = await batchPut(doc, tableName, writes, this.deps.retry);
+    const written = await this.writeItems(writes);
     this.summary.itemsWritten += written;
   }
 
@@ -651,17 +874,27 @@ class Ingestion {
       if (all.size >= threshold) candidates.set(providerId, all);
     }
     if (candidates.size === 0) return;
-    const providers = await batchGet(doc, tableName, [...candidates.keys()].map((id) => keys.provider(id)), this.deps.retry);
+    const providers = await this.readItems([...candidates.keys()].map((id) => keys.provider(id)));
     for (const [providerId, set] of candidates) {
       const locationIds = [...set].sort();
       const provider = providers.get(keyString(keys.provider(providerId)));
       const raised = (provider?.corporateConcern as { locationsBelowGood?: string[] } | undefined)?.locationsBelowGood;
       if (!corporateConcernDue(locationIds, raised, threshold)) continue;
+      if (this.dryRun) {
+        const preview = this.summary.preview as IngestPreview;
+        preview.concernsToRaiseCount += 1;
+        if (preview.concernsToRaise.length < this.maxPreview) preview.concernsToRaise.push({ providerId, name: String(provider?.name ?? providerId), locationIds });
+        continue;
+      }
+      if (this.deps.plan?.raiseConcerns && !this.deps.plan.raiseConcerns.has(providerId)) {
+        if (this.summary.leftOut) this.summary.leftOut.concerns += 1;
+        continue;
+      }
       try {
         this.summary.escalationCalls += 1;
         await escalation.raiseCorporateConcern(providerId, locationIds);
       } catch (error) {
-        this.summary.escalationFailures.push({ providerId, call: 'raiseCorporateConcern', error: errorText(error) });
+        this.summary.escalationFailures.push({ providerId, call: 'raiseCorporateConcern', error: shorten(errorText(error), 300) });
         continue;
       }
       this.summary.corporateConcerns += 1;
@@ -691,9 +924,41 @@ class Ingestion {
       this.progress('corporate');
       await this.reconcileCorporateConcerns();
     }
+    this.judge();
+    if (!this.dryRun && this.summary.rowsKept > 0) await markApplied(this.deps.doc, this.deps.tableName, this.deps.clock);
     this.summary.durationMs = Math.round(performance.now() - this.started);
     this.progress('done');
     return this.summary;
+  }
+
+  /**
+   * A run that kept nothing is a failure when every row was rejected, or when rows of the
+   * authority's own area came under another spelling; one that kept nothing only because no row was
+   * for the area says so.
+   */
+  private judge(): void {
+    const s = this.summary;
+    const configured = [...this.scope.localAuthorities];
+    const lookalikes = [...this.areas.entries()].filter(([name]) => configured.some((ours) => sameArea(ours, name)));
+    if (s.rowsKept > 0) return;
+    const fail = (reason: string) => {
+      s.outcome = 'failed';
+      s.failureReason = reason;
+    };
+    if (s.rowsRead === 0) fail('The file has a header row but no rows of ratings under it.');
+    else if (s.rowsRejected === s.rowsRead) fail(`Every row was rejected (${s.rowsRejected.toLocaleString('en-GB')}): nothing was stored. The rejected rows below say why.`);
+    else if (lookalikes.length) {
+      const rows = lookalikes.reduce((total, [, count]) => total + count, 0);
+      fail(
+        `No row was kept, but ${rows.toLocaleString('en-GB')} rows are for ${lookalikes.map(([name]) => `"${shorten(name, 80)}"`).slice(0, 5).join(', ')}, which looks like our area spelt another way ` +
+          `(the configuration's authority.localAuthorities: ${configured.map((name) => `"${name}"`).join(', ')}). Correct the spelling in the configuration (or the file) and ingest it again.`,
+      );
+    } else if (s.rowsOutOfScope > 0) {
+      const top = [...this.areas.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
+      s.notes.push(
+        `No row is for our area (authority.localAuthorities: ${configured.map((name) => `"${name}"`).join(', ')}) or under contract${top.length ? `; the file's areas include ${top.map(([name, count]) => `"${shorten(name, 80)}" (${count.toLocaleString('en-GB')} rows)`).join(', ')}` : ''}.`,
+      );
+    }
   }
 
   /** Waits for work in flight (used when reading fails, so nothing is left running). */
@@ -702,6 +967,7 @@ class Ingestion {
   }
 
   private progress(phase: IngestProgress['phase']): void {
+    this.lastProgressAt = performance.now();
     const s = this.summary;
     this.deps.onProgress?.({
       phase,
@@ -718,24 +984,33 @@ class Ingestion {
 }
 
 /**
- * Ingests one sheet of CQC's ratings file: finds the header, maps the columns (MissingColumn when
- * a required one is absent), validates each row, and applies the kept ones.
+ * Ingests one sheet of CQC's ratings file: finds the header (and from it the sheet, unless one was
+ * asked for), maps the columns (MissingColumn naming every absent one), validates every row —
+ * whatever its area: a damaged row of another county is a sign the file is damaged — and applies
+ * the kept ones.
  */
 export async function ingestRatings(options: IngestRatingsOptions): Promise<IngestSummary> {
-  const { rows, sheet, source } = options;
+  const { rows, source } = options;
+  const today = isoDate(options.clock.now());
   const scope = await loadScope(options.doc, options.tableName, options.config);
-  const run = new Ingestion(options, sheet, source, scope, true);
+  let run: Ingestion | undefined;
   let locationColumns: ColumnMap<LocationField> | undefined;
   let providerColumns: ColumnMap<ProviderField> | undefined;
+  let header: string[] = [];
+  let width = 0;
   let rowsBeforeHeader = 0;
   // A header repeated further down (sheets joined together) is skipped: its anchor cell, as spelt.
   let anchorIndex = -1;
   let anchorText = '';
+  // ODS omits a row's trailing empty cells, so only CSV rows can be told short.
+  const shortRowsPossible = options.facts?.format !== 'ods';
   try {
     for await (const row of rows) {
       const { line, cells } = row;
-      if (!locationColumns && !providerColumns) {
-        if (isHeaderRow(cells, sheet)) {
+      if (!run) {
+        const found = sheetOfHeader(cells);
+        if (found && (options.sheet === undefined || found === options.sheet || (options.sheet === 'Providers' && found === 'Locations'))) {
+          const sheet = options.sheet ?? found;
           if (sheet === 'Locations') {
             locationColumns = mapColumns('Locations', cells, source);
             anchorIndex = locationColumns.locationId;
@@ -743,36 +1018,75 @@ export async function ingestRatings(options: IngestRatingsOptions): Promise<Inge
             providerColumns = mapColumns('Providers', cells, source);
             anchorIndex = providerColumns.providerId;
           }
+          header = cells.map((cell) => cell.trim());
+          width = cells.length;
           anchorText = cells[anchorIndex] ?? '';
+          run = new Ingestion(options, sheet, source, scope, true);
+          if (options.facts) {
+            run.summary.format = options.facts.format.toUpperCase();
+            run.summary.encoding = options.facts.encoding;
+            run.summary.notes.push(...options.facts.notes);
+          }
+          if (!options.sheet) run.summary.notes.push(`Read as CQC's ${sheet} sheet (its header has "${sheet === 'Locations' ? 'Location ID' : 'Provider ID'}"${sheet === 'Providers' ? ' and no "Location ID"' : ''}).`);
         } else if (++rowsBeforeHeader >= HEADER_SEARCH_ROWS) break;
         continue;
       }
       if (cells[anchorIndex] === anchorText) continue;
       run.read();
+      if (cells.length !== width) {
+        const short = cells.length < width;
+        if ((short && shortRowsPossible) || (!short && cells.slice(width).some((cell) => cell.trim() !== ''))) {
+          run.reject({
+            line,
+            field: 'whole row',
+            reason: `${short ? 'short row' : 'long row'}: ${cells.length} cells where the header has ${width}${short ? ' (the row is cut short)' : ' (a value holds an unquoted separator, or cells were added)'}`,
+            value: shorten(cells.join(',')),
+          });
+          continue;
+        }
+      }
+      const damaged = checkCells(line, cells, header);
+      if (damaged) {
+        run.reject(damaged);
+        continue;
+      }
       let wait: Promise<void> | undefined;
       if (locationColumns) {
         const locationId = (cells[locationColumns.locationId] ?? '').trim();
-        if (locationId && !inScopeLocation(scope, locationId, cells[locationColumns.localAuthority])) {
-          run.outOfScope();
-          continue;
+        const area = cells[locationColumns.localAuthority];
+        if (locationId && !inScopeLocation(scope, locationId, area)) {
+          // Outside the area: validated all the same (a damaged row is reported), but not built.
+          const rejection = validateLocationRow(line, cells, locationColumns, today);
+          if (rejection) run.reject(rejection);
+          else {
+            run.outOfScope();
+            run.noteArea(area);
+          }
+        } else {
+          const result = parseLocationRow(line, cells, locationColumns, today);
+          if (result.ok) wait = run.add(result.record);
+          else run.reject(result.rejection);
         }
-        const result = parseLocationRow(line, cells, locationColumns);
-        if (result.ok) wait = run.add(result.record);
-        else run.reject(result.rejection);
       } else if (providerColumns) {
-        const result = parseProviderRow(line, cells, providerColumns);
+        const result = parseProviderRow(line, cells, providerColumns, today);
         if (result.ok) wait = run.add(result.record);
         else run.reject(result.rejection);
       }
       if (wait) await wait;
     }
-    if (!locationColumns && !providerColumns) {
-      const anchor = anchorColumn(sheet);
-      throw new MissingColumn(anchor, source, `${source}: no header row (a row with a "${anchor}" cell) found`);
+    if (!run) {
+      const wanted = options.sheet === undefined ? '"Location ID" or "Provider ID"' : `"${options.sheet === 'Locations' ? 'Location ID' : 'Provider ID'}"`;
+      const other = options.sheet === 'Locations' ? ' (a row with "Provider ID" and no "Location ID" makes it the Providers sheet: leave out --sheet to read it)' : '';
+      const separatorHint = options.facts?.format === 'csv' ? '' : '';
+      throw new MissingColumn(
+        options.sheet === 'Providers' ? 'Provider ID' : 'Location ID',
+        source,
+        `${source}: no header row (a row with a ${wanted} cell) in its first ${HEADER_SEARCH_ROWS} rows${other}${separatorHint}`,
+      );
     }
     return await run.finish();
   } catch (error) {
-    await run.abandon();
+    await run?.abandon();
     throw error;
   }
 }

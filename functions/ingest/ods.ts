@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import yauzl from 'yauzl';
+import { basename } from 'node:path';
 import type { SheetRow } from './columns';
 
 const NS_OFFICE = 'urn:oasis:names:tc:opendocument:xmlns:office:1.0';
@@ -25,6 +26,36 @@ export class SheetNotFound extends Error {
     this.name = 'SheetNotFound';
   }
 }
+
+/**
+ * A workbook that cannot be read to the end: a cut-short download, a broken zip, or sheet XML that
+ * breaks off. Says which file, which sheet and where, in words an officer can act on.
+ */
+export class DamagedSpreadsheet extends Error {
+  constructor(
+    readonly file: string,
+    readonly sheet: string | undefined,
+    /** The last row read whole, if any. */
+    readonly afterRow: number | undefined,
+    what: string,
+  ) {
+    const where = sheet ? ` In sheet "${sheet}"${afterRow ? `, after row ${afterRow.toLocaleString('en-GB')}` : ', before its first row'}: ${what}.` : ` ${what}.`;
+    super(
+      `${file}: the spreadsheet is damaged and cannot be read to the end.${where} ` +
+        'Rows before that point were read as usual. Download the file again from CQC (or open it in LibreOffice Calc or Excel and save it again as ODS) and ingest it again: what is already stored is not changed twice.',
+    );
+    this.name = 'DamagedSpreadsheet';
+  }
+}
+
+/** saxes says `2:4217636: unexpected close tag.`: the same in words. */
+export function xmlProblem(message: string): string {
+  const match = /^(?:[^:]*:)?(\d+):(\d+): (.*?)\.?$/.exec(message);
+  if (!match) return `its data is not well-formed (${message})`;
+  return `its data breaks off or is garbled (the XML parser found "${match[3]}" at line ${match[1]}, character ${Number(match[2]).toLocaleString('en-GB')} of the sheet data)`;
+}
+
+const isSheetChoice = (name: string) => /^(locations|providers)$/i.test(name.trim());
 
 export interface OdsReadOptions {
   /** Compressed bytes of content.xml read so far, and its compressed size (for progress). */
@@ -90,9 +121,12 @@ export class OdsSheetParser {
   private text = '';
   private inP = 0;
   private annotationDepth = 0;
+  /** The sheet being read (the requested one, or the first named Locations or Providers). */
+  chosen: string | undefined;
 
   constructor(
-    private readonly sheet: string,
+    /** The sheet to read; undefined: the first one named Locations or Providers. */
+    private readonly sheet: string | undefined,
     private readonly emit: (row: SheetRow) => void,
     private readonly maxRepeat = 100_000,
   ) {
@@ -115,6 +149,11 @@ export class OdsSheetParser {
     return this.sheetNames;
   }
 
+  /** Rows of the chosen sheet read so far. */
+  get rowsRead(): number {
+    return this.rowNumber;
+  }
+
   write(chunk: string): void {
     if (!this.sheetDone) this.parser.write(chunk);
   }
@@ -133,7 +172,10 @@ export class OdsSheetParser {
     if (name === n.table) {
       const tableName = node.attributes[n.tableName] ?? '';
       this.sheetNames.push(tableName);
-      if (tableName === this.sheet) this.inSheet = true;
+      if (this.chosen === undefined && (this.sheet === undefined ? isSheetChoice(tableName) : tableName === this.sheet)) {
+        this.inSheet = true;
+        this.chosen = tableName;
+      }
       return;
     }
     if (!this.inSheet) return;
@@ -249,7 +291,12 @@ export class OdsSheetParser {
 async function openContent(
   path: string,
 ): Promise<{ zip: yauzl.ZipFile; raw: Readable; stream: Readable; compressedSize: number }> {
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
+  } catch (error) {
+    throw new DamagedSpreadsheet(basename(path), undefined, undefined, `It is not a complete ODS workbook: the zip archive it should be cannot be opened (${(error as Error).message}); it may have been cut short while downloading`);
+  }
   try {
     const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
       const onEntry = (candidate: yauzl.Entry) => {
@@ -276,7 +323,7 @@ async function openContent(
       zip.on('error', onError);
       zip.readEntry();
     });
-    if (!entry) throw new Error(`${path}: not an ODS workbook (no content.xml)`);
+    if (!entry) throw new DamagedSpreadsheet(basename(path), undefined, undefined, 'It is a zip archive but not an ODS workbook: it holds no sheet data (content.xml)');
     if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
       throw new Error(`${path}: content.xml uses zip compression method ${entry.compressionMethod}`);
     }
@@ -295,9 +342,10 @@ async function openContent(
  * Rows of one sheet of an ODS workbook, streamed. The consumer pulls; when more than
  * `highWaterMark` rows are waiting the inflate stream is paused until the queue drains.
  */
-export async function* readOdsFile(path: string, sheet: string, options: OdsReadOptions = {}): AsyncGenerator<SheetRow> {
+export async function* readOdsFile(path: string, sheet: string | undefined, options: OdsReadOptions & { onSheet?: (name: string) => void } = {}): AsyncGenerator<SheetRow> {
   const highWaterMark = options.highWaterMark ?? 2000;
   const { zip, raw, stream, compressedSize } = await openContent(path);
+  const file = basename(path);
   let queue: SheetRow[] = [];
   let ended = false;
   let failure: Error | undefined;
@@ -308,6 +356,9 @@ export async function* readOdsFile(path: string, sheet: string, options: OdsRead
     resolve?.();
   };
   const parser = new OdsSheetParser(sheet, (row) => queue.push(row), options.maxRepeat);
+  let announced = false;
+  const damaged = (what: string) => new DamagedSpreadsheet(file, parser.chosen ?? sheet, parser.chosen ? parser.rowsRead : undefined, what);
+  const fromParser = (error: Error) => (/^(?:[^:]*:)?\d+:\d+: /.test(error.message) ? damaged(xmlProblem(error.message)) : error);
   if (options.onBytes) {
     const onBytes = options.onBytes;
     let compressedRead = 0;
@@ -321,10 +372,14 @@ export async function* readOdsFile(path: string, sheet: string, options: OdsRead
     try {
       parser.write(chunk);
     } catch (error) {
-      failure = error as Error;
+      failure = fromParser(error as Error);
       stream.destroy();
       notify();
       return;
+    }
+    if (!announced && parser.chosen !== undefined) {
+      announced = true;
+      options.onSheet?.(parser.chosen);
     }
     if (parser.done) {
       ended = true;
@@ -338,17 +393,17 @@ export async function* readOdsFile(path: string, sheet: string, options: OdsRead
     try {
       parser.end();
     } catch (error) {
-      failure = error as Error;
+      failure = fromParser(error as Error);
     }
     ended = true;
     notify();
   });
-  stream.on('error', (error) => {
-    if (!ended) failure = error;
+  stream.on('error', (error: Error & { code?: string }) => {
+    if (!ended && !failure) failure = error.code?.startsWith('Z_') || /inflat|invalid|unexpected end/i.test(error.message) ? damaged(`its compressed sheet data is damaged (${error.message})`) : error;
     notify();
   });
   stream.on('close', () => {
-    if (!ended && !failure) failure = new Error(`${path}: content.xml ended early`);
+    if (!ended && !failure) failure = damaged('the sheet data ends early (the file was cut short)');
     notify();
   });
   try {
@@ -367,7 +422,7 @@ export async function* readOdsFile(path: string, sheet: string, options: OdsRead
         wake = resolve;
       });
     }
-    if (!parser.sheets.includes(sheet)) throw new SheetNotFound(sheet, path, parser.sheets);
+    if (parser.chosen === undefined) throw new SheetNotFound(sheet ?? 'Locations" or "Providers', file, parser.sheets);
   } finally {
     stream.destroy();
     raw.destroy();

@@ -158,6 +158,19 @@ export function escalationPort(deps: LadderDeps): EscalationPort {
     openCase: (request) => openCase(deps, request),
     deliverInspection: (result) => deliverInspection(deps, result),
     raiseCorporateConcern: (providerId, locationIds) => raiseCorporateConcern(deps, providerId, locationIds),
+    preview: {
+      async openCase(request) {
+        const caseId = await deps.store.openCaseFor(request.locationId);
+        const record = caseId ? await deps.store.getCase(caseId) : undefined;
+        return record && record.status !== 'closed' ? { caseId, opened: false } : { opened: true };
+      },
+      async deliverInspection(result) {
+        const caseId = await deps.store.openCaseFor(result.locationId);
+        const record = caseId ? await deps.store.getCase(caseId) : undefined;
+        const task = record?.pendingTaskId ? await deps.store.getTask(record.pendingTaskId) : undefined;
+        return { caseId, resumed: Boolean(record && record.status !== 'closed' && task?.status === 'pending' && task.assignee === 'inspection') };
+      },
+    },
   };
 }
 

@@ -1,56 +1,57 @@
 /**
- * Ratings arriving as bytes (the admin upload, a file dropped in S3, the demo): CSV or ODS, the
- * Locations or Providers sheet, into the same streaming ingestion as the CLI.
+ * Ratings arriving as bytes (the admin upload, the Ratings page, the demo): CSV or ODS, either
+ * sheet (told by its header), into the same streaming ingestion as the CLI. The bytes are put in a
+ * temporary file under the upload's own name, so format, encoding, separator and sheet are worked
+ * out exactly as for a file given to the CLI, and errors name the file the officer chose.
  */
-import { Readable } from 'node:stream';
-import { readCsvStream } from '../ingest/csv';
-import { readOdsFile } from '../ingest/ods';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ingestRatings, type IngestDeps, type IngestSummary } from '../ingest/ingest';
+import { openRatingsFile } from '../ingest/files';
+import { ingestRatings, type IngestDeps, type IngestPlan, type IngestSummary } from '../ingest/ingest';
 import type { Sheet } from '../ingest/columns';
 import type { EscalationPort } from '../lib/escalation-port';
 import type { LadderDeps } from './context';
 
-/** ODS files are zip archives: they start with "PK". */
-export function looksLikeOds(body: Buffer): boolean {
-  return body.length > 4 && body[0] === 0x50 && body[1] === 0x4b;
+/** A file name safe to use as a path part: the last part, odd characters replaced. */
+export function uploadFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '').slice(0, 200);
+  return cleaned || 'upload.csv';
 }
 
-export function sheetFromName(fileName: string): Sheet {
-  return /prov/i.test(fileName) ? 'Providers' : 'Locations';
+export interface RatingsUpload {
+  fileName: string;
+  body: Buffer;
+  /** As asked for; undefined: told by the header row. */
+  sheet?: Sheet;
+  onProgress?: IngestDeps['onProgress'];
+  /** A preview, or only chosen parts; default: apply all. */
+  plan?: IngestPlan;
 }
 
-export async function ingestUploadedRatings(
-  deps: LadderDeps,
-  escalation: EscalationPort,
-  upload: { fileName: string; body: Buffer; sheet?: Sheet; onProgress?: IngestDeps['onProgress'] },
-): Promise<IngestSummary> {
-  const sheet = upload.sheet ?? sheetFromName(upload.fileName);
-  // An ODS is a zip: its central directory is at the end, so it is read from a temporary file.
-  const folder = looksLikeOds(upload.body) ? await mkdtemp(join(tmpdir(), 'ratings-')) : undefined;
+export async function ingestUploadedRatings(deps: LadderDeps, escalation: EscalationPort, upload: RatingsUpload): Promise<IngestSummary> {
+  const folder = await mkdtemp(join(tmpdir(), 'ratings-'));
   try {
-    let rows;
-    if (folder) {
-      const file = join(folder, 'upload.ods');
-      await writeFile(file, upload.body);
-      rows = readOdsFile(file, sheet);
-    } else {
-      rows = readCsvStream(Readable.from([upload.body]));
-    }
+    const path = join(folder, uploadFileName(upload.fileName));
+    await writeFile(path, upload.body);
+    const file = await openRatingsFile(path, upload.sheet);
     return await ingestRatings({
-    rows,
-    sheet,
-    source: upload.fileName,
-    doc: deps.store.doc,
-    tableName: deps.store.tableName,
-    config: deps.config,
-    escalation,
-    clock: deps.clock,
-    onProgress: upload.onProgress,
+      rows: file,
+      sheet: upload.sheet,
+      facts: file.facts,
+      source: upload.fileName,
+      doc: deps.store.doc,
+      tableName: deps.store.tableName,
+      config: deps.config,
+      escalation,
+      clock: deps.clock,
+      onProgress: upload.onProgress,
+      // A page shows the counts as they grow: report often.
+      progressEvery: upload.onProgress ? 1_000 : undefined,
+      plan: upload.plan,
     });
   } finally {
-    if (folder) await rm(folder, { recursive: true, force: true });
+    await rm(folder, { recursive: true, force: true });
   }
 }

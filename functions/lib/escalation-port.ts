@@ -32,4 +32,9 @@ export interface EscalationPort {
   deliverInspection(result: InspectionResult): Promise<{ caseId?: string; resumed: boolean }>;
   /** Several of a provider's locations are below Good: flag the provider (corporate concern). */
   raiseCorporateConcern(providerId: string, locationIdsBelowGood: string[]): Promise<{ raised: boolean }>;
+  /** For a preview: what those calls would do, reading only (no case, execution or email). */
+  preview?: {
+    openCase(request: OpenCaseRequest): Promise<{ caseId?: string; opened: boolean }>;
+    deliverInspection(result: InspectionResult): Promise<{ caseId?: string; resumed: boolean }>;
+  };
 }

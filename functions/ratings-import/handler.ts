@@ -20,7 +20,6 @@ import { recoverInterruptedIngests } from '../ladder/ingest-recovery';
 import { settleRecordedDecisions } from '../ladder/complete-task';
 import { openRatingsFile } from '../ingest/files';
 import { ingestRatings } from '../ingest/ingest';
-import { sheetFromName } from '../ladder/ingest-upload';
 import { ingestChanges } from '../cqc/changes';
 import { cqcClientFromConfig } from '../cqc/client';
 import { keys } from '../lib/table';
@@ -55,10 +54,16 @@ export async function runImport(deps: ImportDeps, event: ImportEvent): Promise<u
       try {
         const file = join(folder, basename(key));
         await pipeline(object.Body as Readable, createWriteStream(file));
-        const sheet = sheetFromName(basename(key));
-        const rows = await openRatingsFile(file, sheet);
-        const summary = await ingestRatings({ ...common, rows, sheet, source: `s3://${event.bucket}/${key}` });
-        await report({ status: 'done', summary, progress: summary, finishedAt: ladder.clock.now().toISOString() });
+        // The sheet is told by the header row (a Providers sheet has "Provider ID" and no "Location ID").
+        const rows = await openRatingsFile(file);
+        const summary = await ingestRatings({ ...common, rows, facts: rows.facts, source: `s3://${event.bucket}/${key}` });
+        await report({
+          status: summary.outcome === 'failed' ? 'failed' : 'done',
+          ...(summary.outcome === 'failed' ? { error: summary.failureReason } : {}),
+          summary,
+          progress: summary,
+          finishedAt: ladder.clock.now().toISOString(),
+        });
         return summary;
       } catch (error) {
         await report({ status: 'failed', error: (error as Error).message, finishedAt: ladder.clock.now().toISOString() });

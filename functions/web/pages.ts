@@ -16,7 +16,7 @@ import { checkPageForm, FormFields } from './forms';
 import { layout } from './layout';
 import { memoCsv, memoPage } from './memo';
 import { providerPage } from './provider-page';
-import { formRefused, postRatings, ratingsPage, runPage } from './ratings-page';
+import { formRefused, postApply, postRatings, ratingsPage, runPage, runProgress } from './ratings-page';
 
 const ID = '([A-Za-z0-9_-]{1,120})';
 const CASE = new RegExp(`^/cases/${ID}$`);
@@ -25,6 +25,8 @@ const PROVIDER = new RegExp(`^/providers/${ID}$`);
 const MEETING = new RegExp(`^/board-meetings/${ID}$`);
 const MEETING_DECISIONS = new RegExp(`^/board-meetings/${ID}/decisions$`);
 const RUN = new RegExp(`^/ratings/${ID}$`);
+const RUN_PROGRESS = new RegExp(`^/ratings/${ID}/progress$`);
+const RUN_APPLY = new RegExp(`^/ratings/${ID}/apply$`);
 
 /** Paths the pages answer; the local server sends a browser without a session to /login for these. */
 export function isPagePath(path: string): boolean {
@@ -77,6 +79,8 @@ export async function renderPage(deps: HttpDeps, request: HttpRequest, user: str
   if (method === 'POST') {
     const decisions = MEETING_DECISIONS.exec(path);
     if (path === '/ratings') return postRatings(deps, request, user);
+    const apply = RUN_APPLY.exec(path);
+    if (apply) return postApply(deps, request, user, apply[1]!);
     const purpose = path === '/board-meetings/schedule' ? FORM_PURPOSE.schedule : path === '/board-meetings/record' ? FORM_PURPOSE.record : decisions ? FORM_PURPOSE.decision : undefined;
     if (!purpose) return methodNotAllowed('GET');
     const fields = FormFields.of(request);
@@ -85,7 +89,7 @@ export async function renderPage(deps: HttpDeps, request: HttpRequest, user: str
     if (purpose === FORM_PURPOSE.record) return postRecordMeeting(deps, request, user, fields);
     return postDecision(deps, request, user, decisions![1]!, fields);
   }
-  if (method !== 'GET') return methodNotAllowed(path === '/ratings' || MEETING_DECISIONS.test(path) ? 'POST' : 'GET');
+  if (method !== 'GET') return methodNotAllowed(path === '/ratings' || RUN_APPLY.test(path) || MEETING_DECISIONS.test(path) ? 'POST' : 'GET');
 
   if (path === '/') return redirect('/cases');
   if (path === '/cases') return htmlResponse(200, await casesPage(deps, request));
@@ -114,7 +118,9 @@ export async function renderPage(deps: HttpDeps, request: HttpRequest, user: str
   if (meetingMatch) return htmlResponse(200, await meetingPage(deps, request, user, meetingMatch[1]!, { done: done(request) }));
   if (path === '/ratings') return htmlResponse(200, await ratingsPage(deps, request, user));
   const runMatch = RUN.exec(path);
-  if (runMatch) return htmlResponse(200, await runPage(deps, runMatch[1]!));
+  if (runMatch) return htmlResponse(200, await runPage(deps, runMatch[1]!, { request, user }));
+  const progressMatch = RUN_PROGRESS.exec(path);
+  if (progressMatch) return runProgress(deps, progressMatch[1]!);
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import { parseConfig, type AppConfig } from '../../functions/lib/config';
 import type { EscalationPort, InspectionResult, OpenCaseRequest } from '../../functions/lib/escalation-port';
 import type { Clock } from '../../functions/lib/clock';
 import { LOCATIONS_HEADER, type SheetRow } from '../../functions/ingest/columns';
+import { PINNED_NOW } from '../support/pinned-clock';
 
 export interface TestDb {
   dynamo: LocalDynamo;
@@ -42,7 +43,8 @@ export function testConfig(overrides: { localAuthorities?: string[]; formalStage
   return parseConfig(raw, 'test config');
 }
 
-export const fixedClock = (iso = '2026-03-01T09:00:00.000Z'): Clock => ({ now: () => new Date(iso) });
+/** The product's clock, pinned (test/support/pinned-clock.ts): publication dates after it are refused. */
+export const fixedClock = (iso = PINNED_NOW.toISOString()): Clock => ({ now: () => new Date(iso) });
 
 export type Call =
   | { method: 'openCase'; request: OpenCaseRequest }
@@ -91,6 +93,18 @@ export class RecordingEscalation implements EscalationPort {
     this.concerns.set(providerId, locationIds);
     return { raised: true };
   }
+
+  /** Read-only answers for a preview: what openCase / deliverInspection would do. */
+  readonly preview = {
+    openCase: async (request: OpenCaseRequest) => {
+      const open = this.openCases.get(request.locationId);
+      return open ? { caseId: open.caseId, opened: false } : { opened: true };
+    },
+    deliverInspection: async (result: InspectionResult) => {
+      const open = this.openCases.get(result.locationId);
+      return { caseId: open?.caseId, resumed: Boolean(open && this.waitingOnInspection.has(result.locationId)) };
+    },
+  };
 
   count(method: Call['method']): number {
     return this.calls.filter((call) => call.method === method).length;

@@ -26,6 +26,7 @@ import {
   type TestDb,
 } from './helpers';
 import { fixtureFile } from '../support/fixtures';
+import { PINNED_NOW } from '../support/pinned-clock';
 
 const PROVIDERS_FILE = fixtureFile('cqc/Latest_ratings_2_2021_Prov.csv');
 const dir = mkdtempSync(join(tmpdir(), 'ingest-'));
@@ -346,7 +347,7 @@ describe('ratings over time', () => {
       { method: 'raiseCorporateConcern', providerId: '1-P', locationIds: ['1-P1', '1-P2'] },
     ]);
     const provider = item(await scanAll(db.doc, s.tableName), 'PROVIDER#1-P');
-    expect(provider?.corporateConcern).toEqual({ raisedAt: '2026-03-01T09:00:00.000Z', locationsBelowGood: ['1-P1', '1-P2'] });
+    expect(provider?.corporateConcern).toEqual({ raisedAt: PINNED_NOW.toISOString(), locationsBelowGood: ['1-P1', '1-P2'] });
     expect(provider?.name).toBe('Provider 1-P');
 
     expectQuiet(
@@ -502,16 +503,24 @@ describe('ingest CLI', () => {
     const out = sink();
     const err = sink();
     const deps = { doc: db.doc, tableName: s.tableName, config: s.config, escalation: s.escalation, clock: fixedClock(), stdout: out.stream, stderr: err.stream };
+    // The council's first file is a preview: nothing stored, no case opened.
     expect(await runIngestCli([path], deps)).toBe(0);
-    expect(out.text()).toMatch(new RegExp(`rows read\\s+${generated.length}\\n`));
-    expect(out.text()).toMatch(/cases opened/);
+    expect(out.text()).toMatch(/^Preview of the Locations sheet from cli\.csv .*NOTHING WAS STORED AND NO EMAIL WAS SENT/);
+    expect(out.text()).toMatch(/first ratings file for this council/);
+    expect(await scanAll(db.doc, s.tableName)).toEqual([]);
+    expect(s.escalation.calls).toEqual([]);
+    const applied = sink();
+    expect(await runIngestCli([path, '--apply'], { ...deps, stdout: applied.stream })).toBe(0);
+    expect(applied.text()).toMatch(new RegExp(`rows read\\s+${generated.length}\\n`));
+    expect(applied.text()).toMatch(/read as\s+CSV, UTF-8/);
+    expect(applied.text()).toMatch(/cases opened/);
     expect(err.text()).toMatch(/ingest: done/);
 
     const bad = join(dir, 'bad.csv');
     await writeCsv(bad, LOCATIONS_HEADER.filter((h) => h !== 'Latest Rating'), []);
     const err2 = sink();
     expect(await runIngestCli([bad], { ...deps, stderr: err2.stream })).toBe(3);
-    expect(err2.text()).toMatch(/required column "Latest Rating"/);
+    expect(err2.text()).toMatch(/required column "Latest Rating" is missing/);
     expect(await runIngestCli([], { ...deps, stderr: sink().stream })).toBe(2);
     const tty = sink(true);
     expect(await runIngestCli([path, '--sheet', 'Locations'], { ...deps, stdout: sink().stream, stderr: tty.stream })).toBe(0);

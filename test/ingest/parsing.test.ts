@@ -55,7 +55,7 @@ describe('columns', () => {
     expect(() => mapColumns('Locations', header, 'ratings.csv')).toThrow(MissingColumn);
     expect(() => mapColumns('Locations', header, 'ratings.csv')).toThrow(/ratings\.csv: required column "Latest Rating"/);
     const noDomain = LOCATIONS_HEADER.filter((name) => name !== 'Domain');
-    expect(() => mapColumns('Locations', noDomain, 'r.csv')).toThrow(/"Domain" \(or "Key Question"\)/);
+    expect(() => mapColumns('Locations', noDomain, 'r.csv')).toThrow(/required column "Domain" is missing from the header row \("Key Question" is taken for "Domain"\)/);
   });
 
   it('finds the header row by its anchor cell, and tells the sheets apart', () => {

@@ -82,8 +82,8 @@ describe('the ratings-import function', () => {
   it('pulls the changes feed since the last run and carries the cursor forward', async () => {
     const now = product.runtime.clock.now();
     const at = (hoursAgo: number) => new Date(now.getTime() - hoursAgo * 3_600_000).toISOString();
-    cqc.addLocation({ locationId: '1-1000000003', providerId: '1-900000002', name: 'Riverside Lodge', overall: { rating: 'Inadequate', reportDate: '2026-11-20' }, keyQuestions: [{ name: 'Safe', rating: 'Inadequate' }, { name: 'Well-led', rating: 'Requires improvement' }] }, at(3));
-    cqc.addLocation({ locationId: '1-7777777777', providerId: '1-9999', localAuthority: 'Elsewhere', overall: { rating: 'Inadequate', reportDate: '2026-11-20' } }, at(2));
+    cqc.addLocation({ locationId: '1-1000000003', providerId: '1-900000002', name: 'Riverside Lodge', overall: { rating: 'Inadequate', reportDate: '2026-11-10' }, keyQuestions: [{ name: 'Safe', rating: 'Inadequate' }, { name: 'Well-led', rating: 'Requires improvement' }] }, at(3));
+    cqc.addLocation({ locationId: '1-7777777777', providerId: '1-9999', localAuthority: 'Elsewhere', overall: { rating: 'Inadequate', reportDate: '2026-11-10' } }, at(2));
     const first = (await handler({ source: 'cqc-changes' }, context)) as { casesOpened: number; rowsOutOfScope: number };
     await product.runtime.idle();
     expect(first.casesOpened).toBe(1);

@@ -479,7 +479,7 @@ describe('the web pages', () => {
     const rejections = tableRows(result);
     expect(rejections.map((row) => row[0])).toEqual(['3', '4']);
     expect(rejections[0]![1]).toBe('Latest Rating');
-    expect(rejections[0]![3]).toBe('<script>alert(5)</script>');
+    expect(rejections[0]![2]).toBe('<script>alert(5)</script>');
     expect(rejections[1]![1]).toBe('Publication Date');
     // The upload is listed with its result.
     expect(text((await get('/ratings')).html)).toMatch(/My_ratings_1_\.csv Done 3 0 2/);
