@@ -6,7 +6,7 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Clock } from '../lib/clock';
 import { officerById, type AppConfig } from '../lib/config';
-import type { Case, Contract, Location, Provider } from '../lib/model';
+import type { Case, Contract, Location, Provider, ProviderContact } from '../lib/model';
 import type { Store } from '../lib/store';
 import { sendEmail, type Email } from '../lib/mailer';
 import { NotFound } from '../lib/errors';
@@ -35,6 +35,8 @@ export interface CaseContext {
   location: Location | undefined;
   provider: Provider | undefined;
   contract: Contract | undefined;
+  /** The provider's people for this location (contact records, else the contract's older fields). */
+  contacts: CaseContacts;
   officer: Contact;
   facts: CaseFacts;
 }
@@ -73,11 +75,13 @@ export function boardChair(deps: LadderDeps): Contact {
 export async function loadCase(deps: LadderDeps, caseId: string): Promise<CaseContext> {
   const record = await deps.store.getCase(caseId);
   if (!record) throw new NotFound(`Case ${caseId} does not exist`);
-  const [location, provider, contract] = await Promise.all([
+  const [location, provider, contract, contactRecords] = await Promise.all([
     deps.store.getLocation(record.locationId),
     deps.store.getProvider(record.providerId),
     record.contractId ? deps.store.contractForLocation(record.locationId) : Promise.resolve(undefined),
+    deps.store.listContacts(record.providerId),
   ]);
+  const contacts = caseContacts(contactRecords, record.locationId, contract);
   const officer = officerContact(deps, record.leadOfficer);
   const facts: CaseFacts = {
     caseId,
@@ -91,14 +95,42 @@ export async function loadCase(deps: LadderDeps, caseId: string): Promise<CaseCo
     officer,
     today: longDate(deps.clock.now()),
   };
-  return { record, location, provider, contract, officer, facts };
+  return { record, location, provider, contract, contacts, officer, facts };
 }
 
-/** The provider's side: Registered Manager and Nominated Individual (from the contract). */
-export function providerRecipients(context: CaseContext): { registeredManager: string[]; nominatedIndividual: string[] } {
+export interface CaseContacts {
+  owner?: Contact;
+  nominatedIndividual?: Contact;
+  registeredManager?: Contact;
+  /** The council's own channel to residents and families. */
+  familiesContact?: Contact;
+}
+
+/**
+ * The location's contact for each role: one for this location first, else the provider-wide one;
+ * a contract's older embedded contacts only where no record exists.
+ */
+export function caseContacts(records: readonly ProviderContact[], locationId: string, contract: Contract | undefined): CaseContacts {
+  const pick = (role: ProviderContact['role']): Contact | undefined => {
+    const found = records.find((item) => item.role === role && item.locationId === locationId) ?? records.find((item) => item.role === role && !item.locationId);
+    return found ? { name: found.name, email: found.email, phone: found.phone || undefined } : undefined;
+  };
   return {
-    registeredManager: context.contract ? [context.contract.registeredManager.email] : [],
-    nominatedIndividual: context.contract ? [context.contract.nominatedIndividual.email] : [],
+    owner: pick('owner'),
+    nominatedIndividual: pick('nominatedIndividual') ?? contract?.nominatedIndividual,
+    registeredManager: pick('registeredManager') ?? contract?.registeredManager,
+    familiesContact: pick('familiesContact') ?? contract?.serviceUsersContact,
+  };
+}
+
+/** The provider's side: each role's address, or none (a letter to nobody is held, never redirected). */
+export function providerRecipients(context: CaseContext): { registeredManager: string[]; nominatedIndividual: string[]; owner: string[]; families: string[] } {
+  const one = (contact: Contact | undefined) => (contact ? [contact.email] : []);
+  return {
+    registeredManager: one(context.contacts.registeredManager),
+    nominatedIndividual: one(context.contacts.nominatedIndividual),
+    owner: one(context.contacts.owner),
+    families: one(context.contacts.familiesContact),
   };
 }
 

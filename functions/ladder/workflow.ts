@@ -456,9 +456,9 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       note: decision.note,
     });
     await send(deps, { caseId: record.caseId, kind: 'qimNotes', to: recipients.registeredManager, cc: [...recipients.nominatedIndividual, context.officer.email], ...notes });
-    if (outcome.informServiceUsers && context.contract?.serviceUsersContact) {
+    if (outcome.informServiceUsers && context.contacts.familiesContact) {
       const letter = letters.letterToServiceUsers(context.facts, 'concerns');
-      await send(deps, { caseId: record.caseId, kind: 'letterToServiceUsers', to: [context.contract.serviceUsersContact.email], ...letter });
+      await send(deps, { caseId: record.caseId, kind: 'letterToServiceUsers', to: [context.contacts.familiesContact.email], ...letter });
     }
     await audit(deps, record.caseId, 'QIM outcome applied', { decision: decision.decision, position: outcome.position, memo: record.memo?.rag, actions: outcome.actions.length });
     return next(record, decision);
@@ -474,9 +474,9 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       (value) => ({ ...value, commissioningPosition: 'noFurtherAction', memo: memoAfter('noFurtherAction', value.memo, now), outcome: 'Resolved at the Quality Improvement Meeting' }),
       now,
     );
-    if (record.serviceUsersInformed && context.contract?.serviceUsersContact) {
+    if (record.serviceUsersInformed && context.contacts.familiesContact) {
       const letter = letters.letterToServiceUsers(context.facts, 'resolved');
-      await send(deps, { caseId: record.caseId, kind: 'letterToServiceUsers', to: [context.contract.serviceUsersContact.email], ...letter });
+      await send(deps, { caseId: record.caseId, kind: 'letterToServiceUsers', to: [context.contacts.familiesContact.email], ...letter });
     }
     await audit(deps, record.caseId, 'contract visits reinstated', {});
     return next(record, state.decision);
@@ -563,9 +563,9 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       cc: [...recipients.registeredManager, deps.config.mail.procurementTeam, ...boardEmails(deps)],
       ...letter,
     });
-    if (context.contract?.serviceUsersContact) {
+    if (context.contacts.familiesContact) {
       const families = letters.letterToServiceUsers(context.facts, 'termination');
-      await send(deps, { caseId: context.record.caseId, kind: 'letterToServiceUsers', to: [context.contract.serviceUsersContact.email], ...families });
+      await send(deps, { caseId: context.record.caseId, kind: 'letterToServiceUsers', to: [context.contacts.familiesContact.email], ...families });
     }
     if (context.contract) {
       await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, status: 'terminated', placementsStopped: true }));
