@@ -5,6 +5,7 @@
  *   npm run clock -- show | advance "6 months" | advance 3d
  *   npm run ingest -- <file.csv|file.ods> [--sheet Locations|Providers]
  *   npm run audit:verify [-- --dynamodb http://127.0.0.1:8000]
+ *   npm run import:contracts -- <register.csv|register.xlsx> [--apply]
  *
  * audit:verify also works with the product stopped: it then opens the data folder itself.
  */
@@ -21,6 +22,8 @@ import { escalationPort } from '../functions/ladder/cases';
 import type { LadderDeps } from '../functions/ladder/context';
 import type { Clock } from '../functions/lib/clock';
 import { runIngestCli } from '../functions/ingest/cli';
+import { formatRegisterPlan, runCouncilCli } from '../functions/council/cli';
+import { applyRegister, previewRegister } from '../functions/council/contracts-import';
 import { startDynamo } from './dynamo';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, STATE_MACHINE_NAME, TABLE_NAME, LOCAL_ACCOUNT } from './endpoints';
 import { PROJECT_ROOT } from './paths';
@@ -102,6 +105,39 @@ async function ingest(args: string[]): Promise<number> {
   return runIngestCli(args, { doc: store.doc, tableName: TABLE_NAME, config: deps.config, escalation: escalationPort(deps), clock: deps.clock });
 }
 
+/** The running product's records, configuration and clock, as the imports need them. */
+async function productDeps(): Promise<LadderDeps> {
+  const { endpoints } = await requireRunning();
+  const client = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const config = loadConfigFile(process.env.APP_CONFIG_FILE ?? join(PROJECT_ROOT, 'config', 'local.json'));
+  const store = new Store(documentClient({ ...client, endpoint: endpoints.dynamodb }), TABLE_NAME);
+  const deps: LadderDeps = {
+    store,
+    config: { ...config, authority: { ...config.authority, baseUrl: endpoints.http } },
+    clock: await remoteClock(endpoints.http),
+    ses: new SESClient({ ...client, endpoint: endpoints.ses }),
+    sfn: new SFNClient({ ...client, endpoint: endpoints.stepfunctions }),
+    signingKey: Buffer.alloc(0),
+    stateMachineArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`,
+  };
+  return deps;
+}
+
+async function importContracts(args: string[]): Promise<number> {
+  const deps = await productDeps();
+  const actor = `command line (${process.env.USER ?? 'unknown user'})`;
+  return runCouncilCli(
+    args,
+    {
+      usage: 'usage: npm run import:contracts -- <register.csv|register.xlsx> [--apply]',
+      preview: (body, fileName) => previewRegister(deps, body, fileName),
+      apply: (body, fileName) => applyRegister(deps, body, fileName, actor),
+      format: formatRegisterPlan,
+    },
+    { stdout: process.stdout, stderr: process.stderr },
+  );
+}
+
 async function auditVerify(args: string[]): Promise<number> {
   const flag = args.indexOf('--dynamodb');
   let endpoint = flag >= 0 ? args[flag + 1] : undefined;
@@ -142,8 +178,10 @@ async function main(argv: string[]): Promise<number> {
       return ingest(args);
     case 'audit-verify':
       return auditVerify(args);
+    case 'import-contracts':
+      return importContracts(args);
     default:
-      console.error('usage: tsx local/cli.ts clock|ingest|audit-verify ...');
+      console.error('usage: tsx local/cli.ts clock|ingest|audit-verify|import-contracts ...');
       return 2;
   }
 }

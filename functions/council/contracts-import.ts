@@ -259,10 +259,6 @@ function crashPoint(): number | undefined {
   return value ? Number(value) : undefined;
 }
 
-async function hasImportEvent(deps: CouncilDeps, chain: string, importId: string): Promise<boolean> {
-  return (await deps.store.listAudit(chain)).some((event) => event.detail.importId === importId);
-}
-
 export async function applyRegister(deps: CouncilDeps, body: Buffer, fileName: string, actor: string): Promise<RegisterPlan> {
   const planned = await plan(deps, body, fileName);
   const { importId } = planned.plan;
@@ -288,13 +284,16 @@ export async function applyRegister(deps: CouncilDeps, body: Buffer, fileName: s
   for (const { change, next } of planned.contracts) {
     if (next.importId !== importId) continue;
     const chain = contractAuditId(change.contractId);
-    if (await hasImportEvent(deps, chain, importId)) continue;
-    // Unchanged now but written by this import: an interrupted run wrote it and stopped before this.
+    const events = await deps.store.listAudit(chain);
+    if (events.some((event) => event.detail.importId === importId)) continue;
+    // Unchanged now but written by this import: an interrupted run wrote it and stopped before
+    // its audit event. A chain with no event yet means the record was new then.
+    const kind = change.kind !== 'unchanged' ? change.kind : events.length > 0 ? 'changed' : next.status === 'ended' ? 'ended' : 'added';
     await deps.store.appendAudit({
       caseId: chain,
       at,
       actor,
-      action: change.kind === 'unchanged' ? 'contract written from the register' : `contract ${change.kind} from the register`,
+      action: `contract ${kind} from the register`,
       detail: { importId, file: fileName, lines: change.lines, fields: change.fields, locations: change.locationIds, status: next.status },
     });
     wrote();
@@ -306,7 +305,7 @@ export async function applyRegister(deps: CouncilDeps, body: Buffer, fileName: s
   }
   for (const [providerId, items] of byProvider) {
     const chain = providerAuditId(providerId);
-    if (await hasImportEvent(deps, chain, importId)) continue;
+    if ((await deps.store.listAudit(chain)).some((event) => event.detail.importId === importId)) continue;
     await deps.store.appendAudit({
       caseId: chain,
       at,

@@ -16,6 +16,7 @@ import { MissingColumn } from '../ingest/columns';
 import { confirmationPage, refusalPage, donePage, notFoundPage } from '../web/link-pages';
 import type { EscalationPort } from '../lib/escalation-port';
 import type { IngestProgress } from '../ingest/ingest';
+import { routeCouncilApi } from '../council/api';
 
 export interface HttpRequest {
   method: string;
@@ -175,6 +176,8 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
       const [audit, emails, tasks] = await Promise.all([deps.store.listAudit(caseId), deps.store.listEmails(caseId), deps.store.listTasks(caseId)]);
       return jsonResponse(200, { case: record, audit, emails, tasks: tasks.map(({ taskToken: _token, ...task }) => task) });
     }
+    const council = await routeCouncilApi(deps, request, user, jsonResponse);
+    if (council) return council;
     throw new NotFound(`No such endpoint: ${method} ${path}`);
   }
   return undefined;
