@@ -10,6 +10,7 @@ import type { Case } from '../lib/model';
 import { NotFound } from '../lib/errors';
 import { nowIso, type LadderDeps } from './context';
 import { completeTask } from './complete-task';
+import { startingStage } from '../council/routes';
 
 /** Execution names allow letters, digits, `-` and `_`, up to 80 characters. */
 function executionName(caseId: string, generation: number): string {
@@ -49,15 +50,17 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
   if (existing && existing.executions.length > 0) return { caseId, opened: false };
 
   const contract = await deps.store.contractForLocation(request.locationId);
+  const live = contract?.status === 'active' ? contract : undefined;
   const record: Case = existing ?? {
     caseId,
     locationId: request.locationId,
     providerId: request.providerId,
-    contractId: contract?.contractId,
+    contractId: live?.contractId,
     status: 'open',
-    stage: request.stage,
+    // Out of county, or no contract at all: the policy's other routes (council/routes.ts).
+    stage: startingStage(live, request.stage),
     stageEnteredAt: now.toISOString(),
-    leadOfficer: request.leadOfficer ?? contract?.relationshipHolder ?? deps.config.officers[0]!.id,
+    leadOfficer: request.leadOfficer ?? live?.relationshipHolder ?? deps.config.officers[0]!.id,
     trigger: request.trigger,
     openedAt: now.toISOString(),
     deadlines: {},
@@ -75,7 +78,7 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
       at: now.toISOString(),
       actor: request.actor ?? 'ratings ingestion',
       action: 'case opened',
-      detail: { trigger: request.trigger, stage: request.stage, ratings: request.ratings },
+      detail: { trigger: request.trigger, stage: record.stage, ratings: request.ratings },
       source: request.source,
     });
   }

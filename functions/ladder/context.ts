@@ -14,6 +14,7 @@ import { longDate } from '../lib/dates';
 import { createHash } from 'node:crypto';
 import { keys } from '../lib/table';
 import type { CaseFacts, Contact } from './letters';
+import { holdLetter } from '../council/held-letters';
 
 export interface LadderDeps {
   store: Store;
@@ -144,8 +145,10 @@ export function caseUrl(deps: LadderDeps, caseId: string): string {
 
 export async function send(deps: LadderDeps, email: Email): Promise<string> {
   const to = email.to.filter(Boolean);
-  // A case with no contract on record has no provider contacts: the quality team gets it instead.
-  const recipients = to.length ? to : [deps.config.mail.qualityTeam];
+  // A letter to the provider with no contact on record is held on the case until an officer adds
+  // one; it is never sent to the quality team in the provider's place.
+  if (to.length === 0) return holdLetter(deps, email);
+  const recipients = to;
   const outbox = deps.sendScope
     ? keys.outbox(email.caseId, createHash('sha256').update([deps.sendScope, email.kind, recipients.join(','), (email.cc ?? []).join(','), email.subject].join('\n')).digest('hex').slice(0, 32))
     : undefined;

@@ -27,6 +27,7 @@ import {
   type LadderDeps,
 } from './context';
 import { listMeetings } from './board';
+import { sendLetterToHostAuthority, sendPartnershipLetter } from '../council/routes';
 
 // ---- what crosses the boundary from the state machine ----------------------------------------
 
@@ -82,6 +83,8 @@ export const workflowEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('recordFailure'), step: z.string(), state: workflowStateSchema, execution: executionSchema }),
   z.object({
     action: z.enum([
+      'sendLetterToHostAuthority',
+      'sendPartnershipLetter',
       'confirmInformalOutcome',
       'sendQualityImprovementNotice',
       'sendQimInvitation',
@@ -354,6 +357,8 @@ export const DECISION_LABELS: Record<string, string> = {
   improvementAccepted: 'Accept the improvement',
   ratedGood: 'Next inspection rated Good',
   ratedBelowGood: 'Next inspection rated below Good',
+  shareWithHostAuthority: 'Approve and send the letter to the host authority',
+  informalStage: 'Take it through our own informal stage instead',
 };
 
 async function noteReminderDue(deps: LadderDeps, event: Extract<WorkflowEvent, { action: 'noteReminderDue' }>): Promise<WorkflowState> {
@@ -394,6 +399,14 @@ type ActionEvent = Exclude<WorkflowEvent, { action: 'prepareWait' | 'requestDeci
 type Action = (deps: LadderDeps, context: CaseContext, state: WorkflowState, event: ActionEvent) => Promise<WorkflowState>;
 
 const ACTIONS: Record<ActionEvent['action'], Action> = {
+  async sendLetterToHostAuthority(deps, context, state) {
+    return next(await sendLetterToHostAuthority(deps, context), state.decision);
+  },
+
+  async sendPartnershipLetter(deps, context) {
+    return next(await sendPartnershipLetter(deps, context));
+  },
+
   async confirmInformalOutcome(deps, context, state) {
     const decision = requireDecision(state);
     const outcome = decision.decision === 'formalStage' ? 'formalStage' : 'noFurtherAction';
@@ -413,7 +426,8 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       const performance = letters.contractPerformanceNotice(context.facts);
       await send(deps, { caseId: context.record.caseId, kind: 'contractPerformanceNotice', to: recipients.nominatedIndividual, cc: [...recipients.registeredManager, deps.config.mail.qualityTeam], ...performance });
     }
-    if (context.contract) {
+    // Out of county: the council makes no contract visits there, so there are none to suspend.
+    if (context.contract && !context.contract.outOfCounty) {
       await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'suspended' }));
     }
     const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, stage: 'formal' }), nowIso(deps));
@@ -465,7 +479,7 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
   },
 
   async reinstateContractVisits(deps, context, state) {
-    if (context.contract) {
+    if (context.contract && !context.contract.outOfCounty) {
       await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'scheduled' }));
     }
     const now = nowIso(deps);
@@ -611,6 +625,8 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
   async closeCase(deps, context, state) {
     const now = nowIso(deps);
     const terminated = context.record.stage === 'termination';
+    // Shared with the host authority: the provider was never written to, so it is not now.
+    const shared = context.record.stage === 'hostAuthority';
     if (!terminated && context.contract?.contractVisits === 'suspended') {
       await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'scheduled' }));
     }
@@ -629,7 +645,7 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       now,
     );
     await deps.store.unlockLocation(record.locationId, record.caseId);
-    if (!terminated) {
+    if (!terminated && !shared) {
       const recipients = providerRecipients(context);
       const letter = letters.caseClosedNotice(context.facts, record.outcome ?? 'the concerns have been addressed.');
       await send(deps, { caseId: record.caseId, kind: 'caseClosed', to: recipients.registeredManager, cc: [...recipients.nominatedIndividual, context.officer.email], ...letter });

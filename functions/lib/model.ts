@@ -173,6 +173,10 @@ export const providerContactSchema = z.object({
 export type ProviderContact = z.infer<typeof providerContactSchema>;
 
 export const STAGES = [
+  /** Out of county (seed 003 §1.18): the concerns go to the host authority, unless the officer takes them up here. */
+  'hostAuthority',
+  /** A regulated provider without a contract (seed 003 Scope): an improvement plan in partnership. */
+  'partnership',
   'informal',
   'formal',
   'qim',

@@ -509,6 +509,16 @@ export class Store {
     }
   }
 
+  /** Raw items of one partition whose sort key begins with `prefix` (a case's held letters). */
+  async listUnder(pk: string, prefix: string): Promise<Record<string, unknown>[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': pk, ':s': prefix },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ ...strip(item), sk: item.sk }));
+  }
+
   async listRaw(partition: string): Promise<Record<string, unknown>[]> {
     return (await this.queryIndex(partition)).map((item) => strip(item));
   }

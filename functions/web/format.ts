@@ -9,6 +9,8 @@ import { DECISION_LABELS } from '../ladder/workflow';
 import { longDate } from '../lib/dates';
 
 export const STAGE_LABELS: Record<Stage, string> = {
+  hostAuthority: 'Out of county: host authority',
+  partnership: 'Partnership (no contract)',
   informal: 'Informal stage',
   formal: 'Formal stage',
   qim: 'Quality Improvement Meeting',
