@@ -15,7 +15,7 @@ import { SERVICE_TYPE_LABELS, dateTime, longDate, officerName, pathSegment, plur
 import { layout } from '../web/layout';
 import { formRefused, cleanFileName } from '../web/ratings-page';
 import { applyRegister, contractAuditId, previewRegister, providerAuditId, type RegisterPlan } from './contracts-import';
-import { loadUpload, saveUpload } from './uploads';
+import { loadUpload, saveUpload, uploadMetaSchema, type UploadMeta } from './uploads';
 import { isEmail } from './table-file';
 import { releaseHeldLetters } from './held-letters';
 
@@ -43,8 +43,19 @@ function statusTag(contract: Pick<Contract, 'status'>): SafeHtml {
 
 // ---- the register ------------------------------------------------------------------------------
 
+/** Register files uploaded or dropped in the bucket and not applied yet, newest first. */
+async function pendingUploads(deps: HttpDeps): Promise<UploadMeta[]> {
+  const uploads = (await deps.store.listRaw('COUNCILFILES')).flatMap((item) => {
+    const parsed = uploadMetaSchema.safeParse(item);
+    return parsed.success && parsed.data.kind === 'contracts' ? [parsed.data] : [];
+  });
+  const applied = await Promise.all(uploads.map((upload) => deps.store.getRaw({ pk: `COUNCILIMPORT#${upload.uploadId}`, sk: 'CONTRACTS' })));
+  return uploads.filter((_, index) => !applied[index]).sort((a, b) => b.at.localeCompare(a.at));
+}
+
 async function registerPage(deps: HttpDeps, request: HttpRequest, user: string, problems: Problem[] = []): Promise<string> {
   const contracts = (await deps.store.listContracts()).sort((a, b) => a.contractId.localeCompare(b.contractId));
+  const pending = await pendingUploads(deps);
   const providers = new Map((await deps.store.listProviders()).map((provider) => [provider.providerId, provider.name]));
   const body = html`${errorSummary(problems)}
 <h1 class="govuk-heading-l">Contracts</h1>
@@ -54,6 +65,9 @@ ${csrfField(pageFormToken(deps.signingKey, request, user, FORM.upload))}
 <div class="govuk-form-group${hasError(problems, 'registerFile') ? ' govuk-form-group--error' : ''}"><label class="govuk-label govuk-label--s" for="registerFile">Contract register</label><div id="registerFile-hint" class="govuk-hint">CSV or .xlsx, the first sheet; columns are found by name (see the README for the list)</div>${fieldError(problems, 'registerFile')}<input class="govuk-file-upload" id="registerFile" name="registerFile" type="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" aria-describedby="registerFile-hint"></div>
 <button type="submit" class="govuk-button" data-module="govuk-button">Check the file</button>
 </form>
+${pending.length
+  ? html`<h2 class="govuk-heading-m">Waiting to be applied</h2><ul class="govuk-list">${pending.map((upload) => html`<li><a class="govuk-link" href="/contracts/import/${upload.uploadId}">${upload.fileName}</a> <span class="govuk-body-s">(${upload.by}, ${dateTime(upload.at)})</span></li>`)}</ul>`
+  : ''}
 <h2 class="govuk-heading-m">${plural(contracts.length, 'contract')} on record</h2>
 ${contracts.length
   ? html`<table class="govuk-table"><caption class="govuk-table__caption govuk-visually-hidden">Every contract on record</caption>
@@ -111,6 +125,16 @@ async function postUpload(deps: HttpDeps, request: HttpRequest, user: string): P
     throw error;
   }
   const upload = await saveUpload(deps.store, { kind: 'contracts', fileName, body: file.body, by: user, at: deps.clock.now().toISOString() });
+  return htmlResponse(200, previewPage(deps, request, user, upload.uploadId, plan));
+}
+
+/** A stored upload (from the page or the bucket's drop zone), checked against the records now. */
+async function storedPreview(deps: HttpDeps, request: HttpRequest, user: string, uploadId: string): Promise<HttpResponse> {
+  const { meta, body } = await loadUpload(deps.store, uploadId, 'contracts');
+  return htmlResponse(200, previewPage(deps, request, user, uploadId, await previewRegister(deps, body, meta.fileName)));
+}
+
+function previewPage(deps: HttpDeps, request: HttpRequest, user: string, uploadId: string, plan: RegisterPlan): string {
   const body = html`<a class="govuk-back-link" href="/contracts">Contracts</a>
 <span class="govuk-caption-l">Check before applying</span>
 <h1 class="govuk-heading-l">What this register would change</h1>
@@ -118,11 +142,11 @@ async function postUpload(deps: HttpDeps, request: HttpRequest, user: string): P
 ${planTables(plan)}
 <form method="post" action="/contracts/import/apply" novalidate>
 ${csrfField(pageFormToken(deps.signingKey, request, user, FORM.apply))}
-<input type="hidden" name="uploadId" value="${upload.uploadId}">
+<input type="hidden" name="uploadId" value="${uploadId}">
 <button type="submit" class="govuk-button" data-module="govuk-button">Apply these changes</button>
 <a class="govuk-link govuk-!-margin-left-3" href="/contracts">Cancel</a>
 </form>`;
-  return htmlResponse(200, layout('Check the register', body, { active: '/contracts', fullWidth: true }));
+  return layout('Check the register', body, { active: '/contracts', fullWidth: true });
 }
 
 async function postApply(deps: HttpDeps, request: HttpRequest, user: string): Promise<HttpResponse> {
@@ -246,7 +270,7 @@ async function postContract(deps: HttpDeps, request: HttpRequest, user: string, 
   const parsed = editSchema.safeParse({ ...raw, ...flags });
   const problems: Problem[] = parsed.success ? [] : parsed.error.issues.map((issue) => ({ field: String(issue.path[0]), message: issue.message }));
   if (parsed.success && !deps.config.officers.some((officer) => officer.id === parsed.data.relationshipHolder)) problems.push({ field: 'relationshipHolder', message: 'Choose one of the officers' });
-  if (parsed.success && parsed.data.outOfCounty && (!parsed.data.hostName || !isEmail(parsed.data.hostEmail))) {
+  if (flags.outOfCounty && (!raw.hostName || !isEmail(raw.hostEmail ?? ''))) {
     problems.push({ field: 'hostEmail', message: "An out-of-county contract needs the host authority's name and contact email" });
   }
   if (!parsed.success || problems.length) {
@@ -381,6 +405,8 @@ export async function councilPage(deps: HttpDeps, request: HttpRequest, user: st
   }
   if (method !== 'GET') return undefined;
   if (path === '/contracts') return htmlResponse(200, await registerPage(deps, request, user));
+  const stored = /^\/contracts\/import\/([0-9a-f]{20})$/.exec(path);
+  if (stored) return storedPreview(deps, request, user, stored[1]!);
   if (contacts) return htmlResponse(200, await contactsPage(deps, request, user, contacts[1]!));
   const contract = CONTRACT.exec(path);
   if (contract) return htmlResponse(200, await contractPage(deps, request, user, decodeURIComponent(contract[1]!), { saved: request.query.saved === '1' }));
