@@ -6,6 +6,7 @@
  *   npm run ingest -- <file.csv|file.ods> [--sheet Locations|Providers]
  *   npm run audit:verify [-- --dynamodb http://127.0.0.1:8000]
  *   npm run import:contracts -- <register.csv|register.xlsx> [--apply]
+ *   npm run import:tracker -- <tracker.csv|tracker.xlsx> [--apply]
  *
  * audit:verify also works with the product stopped: it then opens the data folder itself.
  */
@@ -24,6 +25,7 @@ import type { Clock } from '../functions/lib/clock';
 import { runIngestCli } from '../functions/ingest/cli';
 import { formatRegisterPlan, runCouncilCli } from '../functions/council/cli';
 import { applyRegister, previewRegister } from '../functions/council/contracts-import';
+import { applyTracker, formatTrackerPlan, previewTracker } from '../functions/council/tracker';
 import { startDynamo } from './dynamo';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, STATE_MACHINE_NAME, TABLE_NAME, LOCAL_ACCOUNT } from './endpoints';
 import { PROJECT_ROOT } from './paths';
@@ -138,6 +140,21 @@ async function importContracts(args: string[]): Promise<number> {
   );
 }
 
+async function importTracker(args: string[]): Promise<number> {
+  const deps = await productDeps();
+  const actor = `command line (${process.env.USER ?? 'unknown user'})`;
+  return runCouncilCli(
+    args,
+    {
+      usage: 'usage: npm run import:tracker -- <tracker.csv|tracker.xlsx> [--apply]',
+      preview: (body, fileName) => previewTracker(deps, body, fileName),
+      apply: (body, fileName) => applyTracker(deps, body, fileName, actor),
+      format: formatTrackerPlan,
+    },
+    { stdout: process.stdout, stderr: process.stderr },
+  );
+}
+
 async function auditVerify(args: string[]): Promise<number> {
   const flag = args.indexOf('--dynamodb');
   let endpoint = flag >= 0 ? args[flag + 1] : undefined;
@@ -180,8 +197,10 @@ async function main(argv: string[]): Promise<number> {
       return auditVerify(args);
     case 'import-contracts':
       return importContracts(args);
+    case 'import-tracker':
+      return importTracker(args);
     default:
-      console.error('usage: tsx local/cli.ts clock|ingest|audit-verify|import-contracts ...');
+      console.error('usage: tsx local/cli.ts clock|ingest|audit-verify|import-contracts|import-tracker ...');
       return 2;
   }
 }

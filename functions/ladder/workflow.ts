@@ -242,9 +242,16 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
     }),
     now.toISOString(),
   );
+  const reminder = record.waitingOn?.step === event.step ? record.waitingOn.reminders : 0;
+  // A case brought over from the tracker: everyone already knows where it is, so its first wait
+  // sends nothing (its reminders carry the links as usual).
+  if (record.imported?.quietStep === event.step && reminder === 0) {
+    await deps.store.updateCase(record.caseId, (current) => ({ ...current, imported: current.imported ? { ...current.imported, quietStep: undefined } : undefined }), now.toISOString());
+    await audit(deps, record.caseId, 'decision requested', { step: event.step, assignee, allowedDecisions: event.allowedDecisions, taskId, sent: 'nothing (case imported from the tracker)' });
+    return { taskId };
+  }
   await audit(deps, record.caseId, 'decision requested', { step: event.step, assignee, allowedDecisions: event.allowedDecisions, taskId });
 
-  const reminder = record.waitingOn?.step === event.step ? record.waitingOn.reminders : 0;
   // A deadline step (the review) is due at its deadline; the others within their response time.
   const due = event.onTimeout?.kind === 'deadline' ? record.deadlines[event.onTimeout.deadline] : record.deadlines.response;
   const dueBy = longDate(due ?? expiresAt);

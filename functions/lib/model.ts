@@ -260,6 +260,8 @@ export const caseSchema = z.object({
   executions: z.array(z.object({ executionArn: z.string(), startedAt: z.string() })).default([]),
   generation: z.number().int().default(1),
   lastFailure: z.object({ at: z.string(), step: z.string(), error: z.string() }).optional(),
+  /** Brought over from the council's tracker: the first wait (`quietStep`) sends nothing. */
+  imported: z.object({ at: z.string(), file: z.string(), importId: z.string(), quietStep: z.string().optional() }).optional(),
   version: z.number().int(),
   updatedAt: z.string(),
 });
