@@ -25,8 +25,13 @@ import { acknowledgeWildcards } from './nag';
 
 /** The daily pull's payload, exactly. */
 export const CQC_CHANGES_INPUT = { source: 'cqc-changes' } as const;
-/** Where the admin endpoint puts uploaded files (any other prefix is ingested too). */
+/** Where the admin endpoint puts uploaded files (any other prefix is ingested too, but COUNCIL_PREFIX). */
 export const UPLOAD_PREFIX = 'uploads/';
+/**
+ * The council's own files (council/contracts/ for the contract register): previewed by the import
+ * function, applied by an officer on the Contracts page. Never read as ratings.
+ */
+export const COUNCIL_PREFIX = 'council/';
 
 export interface RatingsIntakeProps {
   /** The function that ingests: it is invoked, may read the files, and is told the bucket (RATINGS_BUCKET). */
@@ -48,6 +53,8 @@ export class RatingsIntake extends Construct {
   /** Receives the ratings bucket's server access logs. */
   public readonly accessLogsBucket: s3.Bucket;
   public readonly fileCreatedRule: events.Rule;
+  /** A council file (the contract register) was put under COUNCIL_PREFIX. */
+  public readonly councilFileRule: events.Rule;
   public readonly dailySchedule: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: RatingsIntakeProps) {
@@ -85,7 +92,7 @@ export class RatingsIntake extends Construct {
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
-        detail: { bucket: { name: [this.bucket.bucketName] } },
+        detail: { bucket: { name: [this.bucket.bucketName] }, object: { key: events.Match.anythingButPrefix(COUNCIL_PREFIX) } },
       },
       targets: [
         new targets.LambdaFunction(props.importFunction, {
@@ -95,6 +102,27 @@ export class RatingsIntake extends Construct {
             key: events.EventField.fromPath('$.detail.object.key'),
             versionId: events.EventField.fromPath('$.detail.object.version-id'),
             size: events.EventField.fromPath('$.detail.object.size'),
+          }),
+          retryAttempts: 4,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+
+    this.councilFileRule = new events.Rule(this, 'CouncilFileCreated', {
+      description: 'A council file (contract register) was put in the drop zone: preview it for an officer to apply',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [this.bucket.bucketName] }, object: { key: events.Match.prefix(COUNCIL_PREFIX) } },
+      },
+      targets: [
+        new targets.LambdaFunction(props.importFunction, {
+          event: events.RuleTargetInput.fromObject({
+            source: 'council-file',
+            bucket: events.EventField.fromPath('$.detail.bucket.name'),
+            key: events.EventField.fromPath('$.detail.object.key'),
+            versionId: events.EventField.fromPath('$.detail.object.version-id'),
           }),
           retryAttempts: 4,
           maxEventAge: Duration.hours(6),

@@ -5,6 +5,8 @@
  *   npm run clock -- show | advance "6 months" | advance 3d
  *   npm run ingest -- <file.csv|file.ods> [--sheet Locations|Providers]
  *   npm run audit:verify
+ *   npm run import:contracts -- <register.csv|register.xlsx> [--apply]
+ *   npm run import:tracker -- <tracker.csv|tracker.xlsx> [--apply]
  *
  * audit:verify also works with the product stopped: it then opens the data folder itself (its
  * table, checkpoint key and checkpoints) and writes the checkpoint itself.
@@ -25,6 +27,9 @@ import { escalationPort } from '../functions/ladder/cases';
 import type { LadderDeps } from '../functions/ladder/context';
 import type { Clock } from '../functions/lib/clock';
 import { runIngestCli } from '../functions/ingest/cli';
+import { formatRegisterPlan, runCouncilCli } from '../functions/council/cli';
+import { applyRegister, previewRegister } from '../functions/council/contracts-import';
+import { applyTracker, formatTrackerPlan, previewTracker } from '../functions/council/tracker';
 import { startDynamo } from './dynamo';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, STATE_MACHINE_NAME, TABLE_NAME, LOCAL_ACCOUNT } from './endpoints';
 import { PROJECT_ROOT } from './paths';
@@ -116,20 +121,16 @@ function runningConfig(info: z.infer<typeof runtimeFileSchema>): string {
 
 class UsageError extends Error {}
 
-async function ingest(args: string[]): Promise<number> {
+/**
+ * The running product's records, configuration (the one runtime.json names, checked by
+ * `runningConfig`) and clock, as ingestion and the council imports need them.
+ */
+async function productDeps(): Promise<LadderDeps> {
   const { endpoints, info } = await requireRunning();
   const client = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  let configFile: string;
-  try {
-    configFile = runningConfig(info);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(error.message);
-    return 2;
-  }
-  const config = loadConfigFile(configFile);
+  const config = loadConfigFile(runningConfig(info));
   const store = new Store(documentClient({ ...client, endpoint: endpoints.dynamodb }), TABLE_NAME);
-  const deps: LadderDeps = {
+  return {
     store,
     config: { ...config, authority: { ...config.authority, baseUrl: endpoints.http } },
     clock: await remoteClock(endpoints.http),
@@ -138,7 +139,55 @@ async function ingest(args: string[]): Promise<number> {
     signingKey: Buffer.alloc(0),
     stateMachineArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`,
   };
-  return runIngestCli(args, { doc: store.doc, tableName: TABLE_NAME, config: deps.config, escalation: escalationPort(deps), clock: deps.clock });
+}
+
+/** Runs a command against the running product; a configuration that does not match it is exit 2. */
+async function withProduct(command: (deps: LadderDeps) => Promise<number>): Promise<number> {
+  let deps: LadderDeps;
+  try {
+    deps = await productDeps();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(error.message);
+    return 2;
+  }
+  return command(deps);
+}
+
+function ingest(args: string[]): Promise<number> {
+  return withProduct((deps) => runIngestCli(args, { doc: deps.store.doc, tableName: TABLE_NAME, config: deps.config, escalation: escalationPort(deps), clock: deps.clock }));
+}
+
+const CLI_ACTOR = `command line (${process.env.USER ?? 'unknown user'})`;
+
+function importContracts(args: string[]): Promise<number> {
+  return withProduct((deps) =>
+    runCouncilCli(
+      args,
+      {
+        usage: 'usage: npm run import:contracts -- <register.csv|register.xlsx> [--apply]',
+        preview: (body, fileName) => previewRegister(deps, body, fileName),
+        apply: (body, fileName) => applyRegister(deps, body, fileName, CLI_ACTOR),
+        format: formatRegisterPlan,
+      },
+      { stdout: process.stdout, stderr: process.stderr },
+    ),
+  );
+}
+
+function importTracker(args: string[]): Promise<number> {
+  return withProduct((deps) =>
+    runCouncilCli(
+      args,
+      {
+        usage: 'usage: npm run import:tracker -- <tracker.csv|tracker.xlsx> [--apply]',
+        preview: (body, fileName) => previewTracker(deps, body, fileName),
+        apply: (body, fileName) => applyTracker(deps, body, fileName, CLI_ACTOR),
+        format: formatTrackerPlan,
+      },
+      { stdout: process.stdout, stderr: process.stderr },
+    ),
+  );
 }
 
 function printAuditReport(report: AuditReport): void {
@@ -202,8 +251,12 @@ async function main(argv: string[]): Promise<number> {
       return ingest(args);
     case 'audit-verify':
       return auditVerify(args);
+    case 'import-contracts':
+      return importContracts(args);
+    case 'import-tracker':
+      return importTracker(args);
     default:
-      console.error('usage: tsx local/cli.ts clock|ingest|audit-verify ...');
+      console.error('usage: tsx local/cli.ts clock|ingest|audit-verify|import-contracts|import-tracker ...');
       return 2;
   }
 }

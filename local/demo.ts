@@ -7,6 +7,7 @@
 import type { Contract } from '../functions/lib/model';
 import { LOCATIONS_HEADER } from '../functions/ingest/columns';
 import { csvLine } from '../functions/ingest/csv';
+import { REGISTER_HEADER } from '../functions/council/register';
 
 /** CQC's real Locations header, as ingestion knows it. */
 export { LOCATIONS_HEADER };
@@ -89,22 +90,79 @@ function email(name: string, domain: string): string {
   return `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@${domain}`;
 }
 
+function providerDomain(location: DemoLocation): string {
+  return `${location.providerName.toLowerCase().replace(/ (ltd|limited)$/, '').replace(/[^a-z]+/g, '-')}.example.co.uk`;
+}
+
+/** The council's own mailbox for a home's residents and families (never one at the provider). */
+export function demoFamiliesEmail(locationId: string): string {
+  return `families.${locationId}@westshire.example.gov.uk`;
+}
+
+function demoContractId(index: number): string {
+  return `WS-C-${String(index + 1).padStart(4, '0')}`;
+}
+
+/**
+ * The demo's contract register, as a council would export it (the README's columns): one contract
+ * per location, with the provider's people and the council's own families' contact. The demo and
+ * the tests load it through the register import, as a council loads its own.
+ */
+export function demoRegisterCsv(locations: DemoLocation[] = DEMO_LOCATIONS): string {
+  const rows = [csvLine(REGISTER_HEADER)];
+  locations.forEach((location, index) => {
+    const domain = providerDomain(location);
+    const values: Record<string, string> = {
+      'Contract Reference': demoContractId(index),
+      'Contract Title': `Care at ${location.name}`,
+      'Supplier Name': location.providerName,
+      'CQC Provider ID': location.providerId,
+      'CQC Location ID': location.locationId,
+      'Service Type': location.contract.serviceType,
+      Area: location.contract.area,
+      'Contract Start Date': '2024-04-01',
+      'Contract End Date': '2029-03-31',
+      'Annual Spend': String(location.contract.placements * 41_600),
+      Placements: String(location.contract.placements),
+      'NHS-funded Nursing': location.contract.nhsFundedNursing ? 'Y' : 'N',
+      'Continuing Healthcare': 'N',
+      'Relationship Holder': location.contract.relationshipHolder,
+      'Out of County': 'N',
+      'Market Risk': 'N',
+      'Contract Status': 'Active',
+      'Nominated Individual': location.contract.nominated,
+      'Nominated Individual Email': email(location.contract.nominated, domain),
+      'Registered Manager': location.contract.manager,
+      'Registered Manager Email': email(location.contract.manager, domain),
+      'Families Contact': `Residents and families of ${location.name}`,
+      'Families Contact Email': demoFamiliesEmail(location.locationId),
+      'Families Contact Phone': '01632 960 100',
+    };
+    rows.push(csvLine(REGISTER_HEADER.map((header) => values[header] ?? '')));
+  });
+  return rows.join('\r\n');
+}
+
+/** The same contracts as records, with contacts kept on the contract the older way (page fixtures). */
 export function demoContracts(locations: DemoLocation[] = DEMO_LOCATIONS): Contract[] {
   return locations.map((location, index) => {
-    const domain = `${location.providerName.toLowerCase().replace(/ (ltd|limited)$/, '').replace(/[^a-z]+/g, '-')}.example.co.uk`;
+    const domain = providerDomain(location);
     return {
-      contractId: `WS-C-${String(index + 1).padStart(4, '0')}`,
+      contractId: demoContractId(index),
       locationId: location.locationId,
       providerId: location.providerId,
       serviceType: location.contract.serviceType,
       area: location.contract.area,
       nhsFundedNursing: location.contract.nhsFundedNursing,
+      continuingHealthcare: false,
+      outOfCounty: false,
+      marketRisk: false,
       status: 'active',
       contractVisits: 'scheduled',
       relationshipHolder: location.contract.relationshipHolder,
       registeredManager: { name: location.contract.manager, email: email(location.contract.manager, domain) },
       nominatedIndividual: { name: location.contract.nominated, email: email(location.contract.nominated, domain) },
-      serviceUsersContact: { name: `Residents and families of ${location.name}`, email: `families.${location.locationId}@${domain}` },
+      serviceUsersContact: { name: `Residents and families of ${location.name}`, email: demoFamiliesEmail(location.locationId) },
       placements: location.contract.placements,
       placementsStopped: false,
     };

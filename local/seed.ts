@@ -1,6 +1,7 @@
 /** Loads the demo into an empty store: contracts first, then the ratings file through ingestion. */
 import type { Runtime } from './runtime';
-import { demoContracts, demoRatingsCsv } from './demo';
+import { demoRatingsCsv, demoRegisterCsv } from './demo';
+import { applyRegister } from '../functions/council/contracts-import';
 import { ingestCsvText } from './ingest-text';
 
 export interface DemoSummary {
@@ -12,9 +13,9 @@ export interface DemoSummary {
 export async function loadDemoIfEmpty(runtime: Runtime): Promise<DemoSummary | undefined> {
   const { store } = runtime.deps;
   if ((await store.listContracts()).length > 0 || (await store.listCases()).length > 0) return undefined;
-  const contracts = demoContracts();
-  for (const contract of contracts) await store.putContract(contract);
+  // Through the same import a council uses for its own register.
+  const register = await applyRegister(runtime.deps, Buffer.from(demoRegisterCsv(), 'utf8'), 'demo-register.csv', 'demo');
   const summary = await ingestCsvText(runtime.deps, demoRatingsCsv(), 'demo-ratings.csv');
   await runtime.idle();
-  return { contracts: contracts.length, rowsRead: summary.rowsRead, casesOpened: summary.casesOpened };
+  return { contracts: register.summary.added, rowsRead: summary.rowsRead, casesOpened: summary.casesOpened };
 }

@@ -17,6 +17,8 @@ export function ladderDiagram(): string {
   lines.push(`  Start(["${start}"])`);
   lines.push(`  Start -->|informal| ${id('Await Informal Outcome')}`);
   lines.push(`  Start -->|Inadequate| ${id('Approve Quality Improvement Notice')}`);
+  lines.push(`  Start -->|out of county| ${id('Approve Letter To Host Authority')}`);
+  lines.push(`  Start -->|no contract| ${id('Approve Partnership Letter')}`);
   for (const step of DECISION_STEPS) {
     lines.push(`  ${id(step.name)}{{"${step.name}<br/><i>${step.assignee}</i>"}}`);
     for (const [decision, next] of Object.entries(step.decisions)) {

@@ -74,6 +74,34 @@ export const STATE = {
 /** The ladder's waiting steps, in order. */
 export const DECISION_STEPS: DecisionStep[] = [
   {
+    name: 'Approve Letter To Host Authority',
+    stage: 'hostAuthority',
+    assignee: 'leadOfficer',
+    asks: 'The service is out of county: approve the letter sharing the concerns with the host authority, or take the case through our own ladder instead.',
+    decisions: {
+      shareWithHostAuthority: 'Send Letter To Host Authority',
+      informalStage: 'Await Informal Outcome: Prepare',
+      formalStage: 'Approve Quality Improvement Notice: Prepare',
+    },
+    onTimeout: { kind: 'remind', every: 'response' },
+  },
+  {
+    name: 'Approve Partnership Letter',
+    stage: 'partnership',
+    assignee: 'leadOfficer',
+    asks: 'The council holds no contract with this provider: approve the letter inviting it to agree an improvement plan with us.',
+    decisions: { approve: 'Send Partnership Letter' },
+    onTimeout: { kind: 'remind', every: 'response' },
+  },
+  {
+    name: 'Review Partnership Plan',
+    stage: 'partnership',
+    assignee: 'leadOfficer',
+    asks: 'Review the improvement plan agreed with the provider: close the case when the concerns are met, or pass it to safeguarding if there is a safeguarding risk.',
+    decisions: { resolved: STATE.closeCase },
+    onTimeout: { kind: 'remind', every: 'response' },
+  },
+  {
     name: 'Await Informal Outcome',
     stage: 'informal',
     assignee: 'leadOfficer',
@@ -175,6 +203,8 @@ export const DECISION_STEPS: DecisionStep[] = [
 
 /** The ladder's action steps (a Lambda call each), in order. */
 export const ACTION_STEPS: ActionStep[] = [
+  { name: 'Send Letter To Host Authority', action: 'sendLetterToHostAuthority', next: STATE.closeCase },
+  { name: 'Send Partnership Letter', action: 'sendPartnershipLetter', next: 'Review Partnership Plan: Prepare' },
   { name: 'Confirm Informal Outcome', action: 'confirmInformalOutcome', next: 'After Informal Outcome' },
   { name: 'Send Quality Improvement Notice', action: 'sendQualityImprovementNotice', next: 'Arrange Quality Improvement Meeting: Prepare' },
   { name: 'Send QIM Invitation', action: 'sendQimInvitation', next: 'Record QIM Outcome: Prepare' },
@@ -194,6 +224,8 @@ export const ACTION_STEPS: ActionStep[] = [
 
 /** Stages a new execution may start at (the rest are resumed at a waiting step). */
 const STAGE_ENTRIES: Record<string, string> = {
+  hostAuthority: 'Approve Letter To Host Authority: Prepare',
+  partnership: 'Approve Partnership Letter: Prepare',
   informal: 'Await Informal Outcome: Prepare',
   formal: 'Approve Quality Improvement Notice: Prepare',
   qim: 'Arrange Quality Improvement Meeting: Prepare',

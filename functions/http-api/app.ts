@@ -22,6 +22,7 @@ import type { IngestPlan, IngestProgress } from '../ingest/ingest';
 import { BadInput } from '../lib/errors';
 import { calendarDate } from '../lib/dates';
 import { isoDate } from '../lib/clock';
+import { routeCouncilApi } from '../council/api';
 
 export interface HttpRequest {
   method: string;
@@ -199,6 +200,8 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
       const [audit, emails, tasks] = await Promise.all([deps.store.listAudit(caseId), deps.store.listEmails(caseId), deps.store.listTasks(caseId)]);
       return jsonResponse(200, { case: record, audit, emails, tasks: tasks.map(({ taskToken: _token, ...task }) => task) });
     }
+    const council = await routeCouncilApi(deps, request, user, jsonResponse);
+    if (council) return council;
     throw new NotFound(`No such endpoint: ${method} ${path}`);
   }
   return undefined;

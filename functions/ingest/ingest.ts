@@ -221,6 +221,8 @@ export async function loadScope(doc: DynamoDBDocumentClient, tableName: string, 
   const contractProviders = new Set<string>();
   for (const contract of contracts) {
     if (typeof contract.locationId === 'string') contractLocations.add(contract.locationId);
+    // A contract may cover several locations (council/register.ts): each is in scope.
+    if (Array.isArray(contract.locationIds)) for (const id of contract.locationIds) if (typeof id === 'string') contractLocations.add(id);
     if (typeof contract.providerId === 'string') contractProviders.add(contract.providerId);
   }
   return {

@@ -11,6 +11,7 @@ import { NotFound } from '../lib/errors';
 import { nowIso, type LadderDeps } from './context';
 import { completeTask, settleRecordedDecisions } from './complete-task';
 import { crashPoint } from '../lib/crash-points';
+import { startingStage } from '../council/routes';
 
 /** Execution names allow letters, digits, `-` and `_`, up to 80 characters. */
 function executionName(caseId: string, generation: number): string {
@@ -58,15 +59,17 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
   if (existing && existing.executions.length > 0) return { caseId, opened: false };
 
   const contract = await deps.store.contractForLocation(request.locationId);
+  const live = contract?.status === 'active' ? contract : undefined;
   const record: Case = existing ?? {
     caseId,
     locationId: request.locationId,
     providerId: request.providerId,
-    contractId: contract?.contractId,
+    contractId: live?.contractId,
     status: 'open',
-    stage: request.stage,
+    // Out of county, or no contract at all: the policy's other routes (council/routes.ts).
+    stage: startingStage(live, request.stage),
     stageEnteredAt: now.toISOString(),
-    leadOfficer: request.leadOfficer ?? contract?.relationshipHolder ?? deps.config.officers[0]!.id,
+    leadOfficer: request.leadOfficer ?? live?.relationshipHolder ?? deps.config.officers[0]!.id,
     trigger: request.trigger,
     openingRatings: request.ratings,
     concerns: concern ? [concern] : [],

@@ -6,7 +6,7 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Clock } from '../lib/clock';
 import { officerById, type AppConfig } from '../lib/config';
-import type { Case, Contract, Location, Provider } from '../lib/model';
+import type { Case, Contract, Location, Provider, ProviderContact } from '../lib/model';
 import type { Store } from '../lib/store';
 import { sendEmail, type Email } from '../lib/mailer';
 import { NotFound } from '../lib/errors';
@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { keys } from '../lib/table';
 import type { CaseFacts, Contact } from './letters';
 import { caseGrounds } from './grounds';
+import { holdLetter } from '../council/held-letters';
 
 export interface LadderDeps {
   store: Store;
@@ -36,6 +37,8 @@ export interface CaseContext {
   location: Location | undefined;
   provider: Provider | undefined;
   contract: Contract | undefined;
+  /** The provider's people for this location (contact records, else the contract's older fields). */
+  contacts: CaseContacts;
   officer: Contact;
   facts: CaseFacts;
 }
@@ -74,11 +77,13 @@ export function boardChair(deps: LadderDeps): Contact {
 export async function loadCase(deps: LadderDeps, caseId: string): Promise<CaseContext> {
   const record = await deps.store.getCase(caseId);
   if (!record) throw new NotFound(`Case ${caseId} does not exist`);
-  const [location, provider, contract] = await Promise.all([
+  const [location, provider, contract, contactRecords] = await Promise.all([
     deps.store.getLocation(record.locationId),
     deps.store.getProvider(record.providerId),
     record.contractId ? deps.store.contractForLocation(record.locationId) : Promise.resolve(undefined),
+    deps.store.listContacts(record.providerId),
   ]);
+  const contacts = caseContacts(contactRecords, record.locationId, contract);
   const officer = officerContact(deps, record.leadOfficer);
   const facts: CaseFacts = {
     caseId,
@@ -93,14 +98,42 @@ export async function loadCase(deps: LadderDeps, caseId: string): Promise<CaseCo
     officer,
     today: longDate(deps.clock.now()),
   };
-  return { record, location, provider, contract, officer, facts };
+  return { record, location, provider, contract, contacts, officer, facts };
 }
 
-/** The provider's side: Registered Manager and Nominated Individual (from the contract). */
-export function providerRecipients(context: CaseContext): { registeredManager: string[]; nominatedIndividual: string[] } {
+export interface CaseContacts {
+  owner?: Contact;
+  nominatedIndividual?: Contact;
+  registeredManager?: Contact;
+  /** The council's own channel to residents and families. */
+  familiesContact?: Contact;
+}
+
+/**
+ * The location's contact for each role: one for this location first, else the provider-wide one;
+ * a contract's older embedded contacts only where no record exists.
+ */
+export function caseContacts(records: readonly ProviderContact[], locationId: string, contract: Contract | undefined): CaseContacts {
+  const pick = (role: ProviderContact['role']): Contact | undefined => {
+    const found = records.find((item) => item.role === role && item.locationId === locationId) ?? records.find((item) => item.role === role && !item.locationId);
+    return found ? { name: found.name, email: found.email, phone: found.phone || undefined } : undefined;
+  };
   return {
-    registeredManager: context.contract ? [context.contract.registeredManager.email] : [],
-    nominatedIndividual: context.contract ? [context.contract.nominatedIndividual.email] : [],
+    owner: pick('owner'),
+    nominatedIndividual: pick('nominatedIndividual') ?? contract?.nominatedIndividual,
+    registeredManager: pick('registeredManager') ?? contract?.registeredManager,
+    familiesContact: pick('familiesContact') ?? contract?.serviceUsersContact,
+  };
+}
+
+/** The provider's side: each role's address, or none (a letter to nobody is held, never redirected). */
+export function providerRecipients(context: CaseContext): { registeredManager: string[]; nominatedIndividual: string[]; owner: string[]; families: string[] } {
+  const one = (contact: Contact | undefined) => (contact ? [contact.email] : []);
+  return {
+    registeredManager: one(context.contacts.registeredManager),
+    nominatedIndividual: one(context.contacts.nominatedIndividual),
+    owner: one(context.contacts.owner),
+    families: one(context.contacts.familiesContact),
   };
 }
 
@@ -114,8 +147,10 @@ export function caseUrl(deps: LadderDeps, caseId: string): string {
 
 export async function send(deps: LadderDeps, email: Email): Promise<string> {
   const to = email.to.filter(Boolean);
-  // A case with no contract on record has no provider contacts: the quality team gets it instead.
-  const recipients = to.length ? to : [deps.config.mail.qualityTeam];
+  // A letter to the provider with no contact on record is held on the case until an officer adds
+  // one; it is never sent to the quality team in the provider's place.
+  if (to.length === 0) return holdLetter(deps, email);
+  const recipients = to;
   const outbox = deps.sendScope
     ? keys.outbox(email.caseId, createHash('sha256').update([deps.sendScope, email.kind, recipients.join(','), (email.cc ?? []).join(','), email.subject].join('\n')).digest('hex').slice(0, 32))
     : undefined;

@@ -46,7 +46,7 @@ export interface CaseFacts {
 
 type Paragraph = string | { heading: string } | { list: string[] } | { link: string; label: string };
 
-function compose(subject: string, greeting: string, paragraphs: Paragraph[], signOff: string[]): Letter {
+export function compose(subject: string, greeting: string, paragraphs: Paragraph[], signOff: string[]): Letter {
   const textParts: string[] = [greeting, ''];
   const htmlParts: SafeHtml[] = [html`<p>${greeting}</p>`];
   for (const paragraph of paragraphs) {
@@ -73,7 +73,7 @@ function compose(subject: string, greeting: string, paragraphs: Paragraph[], sig
   };
 }
 
-function signature(officer: Contact, authorityName: string): string[] {
+export function signature(officer: Contact, authorityName: string): string[] {
   return [
     'Yours sincerely,',
     officer.name,
@@ -123,7 +123,7 @@ function groundsForFamilies(grounds: CaseGrounds): Paragraph {
   return items.length ? { list: items } : 'No rating below Good and no concern is on record.';
 }
 
-function whereAndWhat(facts: CaseFacts): string {
+export function whereAndWhat(facts: CaseFacts): string {
   return `${facts.locationName}, ${facts.locationAddress} (CQC location ${facts.locationId}), run by ${facts.providerName}`;
 }
 

@@ -29,6 +29,7 @@ import {
 import { listMeetings } from './board';
 import { eventTime, FOLLOWED_EVENTS, responseDue } from './due';
 import { adoptRecordedDecision } from './complete-task';
+import { sendLetterToHostAuthority, sendPartnershipLetter } from '../council/routes';
 
 // ---- what crosses the boundary from the state machine ----------------------------------------
 
@@ -86,6 +87,8 @@ export const workflowEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('recordFailure'), step: z.string(), state: workflowStateSchema, execution: executionSchema }),
   z.object({
     action: z.enum([
+      'sendLetterToHostAuthority',
+      'sendPartnershipLetter',
       'confirmInformalOutcome',
       'sendQualityImprovementNotice',
       'sendQimInvitation',
@@ -261,9 +264,16 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
     }),
     now.toISOString(),
   );
+  const reminder = record.waitingOn?.step === event.step ? record.waitingOn.reminders : 0;
+  // A case brought over from the tracker: everyone already knows where it is, so its first wait
+  // sends nothing (its reminders carry the links as usual).
+  if (record.imported?.quietStep === event.step && reminder === 0) {
+    await deps.store.updateCase(record.caseId, (current) => ({ ...current, imported: current.imported ? { ...current.imported, quietStep: undefined } : undefined }), now.toISOString());
+    await audit(deps, record.caseId, 'decision requested', { step: event.step, assignee, allowedDecisions: event.allowedDecisions, taskId, sent: 'nothing (case imported from the tracker)' });
+    return { taskId };
+  }
   await audit(deps, record.caseId, 'decision requested', { step: event.step, assignee, allowedDecisions: event.allowedDecisions, taskId });
 
-  const reminder = record.waitingOn?.step === event.step ? record.waitingOn.reminders : 0;
   // A deadline step (the review) is due at its deadline; the others within their response time.
   const due = event.onTimeout?.kind === 'deadline' ? record.deadlines[event.onTimeout.deadline] : record.deadlines.response;
   const dueBy = longDate(due ?? expiresAt);
@@ -398,6 +408,8 @@ export const DECISION_LABELS: Record<string, string> = {
   improvementAccepted: 'Accept the improvement',
   ratedGood: 'Next inspection rated Good',
   ratedBelowGood: 'Next inspection rated below Good',
+  shareWithHostAuthority: 'Approve and send the letter to the host authority',
+  informalStage: 'Take it through our own informal stage instead',
 };
 
 async function noteReminderDue(deps: LadderDeps, event: Extract<WorkflowEvent, { action: 'noteReminderDue' }>): Promise<WorkflowState> {
@@ -446,6 +458,14 @@ type ActionEvent = Exclude<WorkflowEvent, { action: 'prepareWait' | 'requestDeci
 type Action = (deps: LadderDeps, context: CaseContext, state: WorkflowState, event: ActionEvent) => Promise<WorkflowState>;
 
 const ACTIONS: Record<ActionEvent['action'], Action> = {
+  async sendLetterToHostAuthority(deps, context, state) {
+    return next(await sendLetterToHostAuthority(deps, context), state.decision);
+  },
+
+  async sendPartnershipLetter(deps, context) {
+    return next(await sendPartnershipLetter(deps, context));
+  },
+
   async confirmInformalOutcome(deps, context, state) {
     const decision = requireDecision(state);
     const outcome = decision.decision === 'formalStage' ? 'formalStage' : 'noFurtherAction';
@@ -465,7 +485,8 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       const performance = letters.contractPerformanceNotice(context.facts);
       await send(deps, { caseId: context.record.caseId, kind: 'contractPerformanceNotice', to: recipients.nominatedIndividual, cc: [...recipients.registeredManager, deps.config.mail.qualityTeam], ...performance });
     }
-    if (context.contract) {
+    // Out of county: the council makes no contract visits there, so there are none to suspend.
+    if (context.contract && !context.contract.outOfCounty) {
       await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'suspended' }));
     }
     const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, stage: 'formal' }), nowIso(deps));
@@ -508,16 +529,16 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       note: decision.note,
     });
     await send(deps, { caseId: record.caseId, kind: 'qimNotes', to: recipients.registeredManager, cc: [...recipients.nominatedIndividual, context.officer.email], ...notes });
-    if (outcome.informServiceUsers && context.contract?.serviceUsersContact) {
+    if (outcome.informServiceUsers && context.contacts.familiesContact) {
       const letter = letters.letterToServiceUsers(context.facts, 'concerns');
-      await send(deps, { caseId: record.caseId, kind: 'letterToServiceUsers', to: [context.contract.serviceUsersContact.email], ...letter });
+      await send(deps, { caseId: record.caseId, kind: 'letterToServiceUsers', to: [context.contacts.familiesContact.email], ...letter });
     }
     await audit(deps, record.caseId, 'QIM outcome applied', { decision: decision.decision, position: outcome.position, memo: record.memo?.rag, actions: outcome.actions.length });
     return next(record, decision);
   },
 
   async reinstateContractVisits(deps, context, state) {
-    if (context.contract) {
+    if (context.contract && !context.contract.outOfCounty) {
       await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'scheduled' }));
     }
     const now = nowIso(deps);
@@ -526,9 +547,9 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       (value) => ({ ...value, commissioningPosition: 'noFurtherAction', memo: memoAfter('noFurtherAction', value.memo, now), outcome: 'Resolved at the Quality Improvement Meeting' }),
       now,
     );
-    if (record.serviceUsersInformed && context.contract?.serviceUsersContact) {
+    if (record.serviceUsersInformed && context.contacts.familiesContact) {
       const letter = letters.letterToServiceUsers(context.facts, 'resolved');
-      await send(deps, { caseId: record.caseId, kind: 'letterToServiceUsers', to: [context.contract.serviceUsersContact.email], ...letter });
+      await send(deps, { caseId: record.caseId, kind: 'letterToServiceUsers', to: [context.contacts.familiesContact.email], ...letter });
     }
     await audit(deps, record.caseId, 'contract visits reinstated', {});
     return next(record, state.decision);
@@ -615,9 +636,9 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       cc: [...recipients.registeredManager, deps.config.mail.procurementTeam, ...boardEmails(deps)],
       ...letter,
     });
-    if (context.contract?.serviceUsersContact) {
+    if (context.contacts.familiesContact) {
       const families = letters.letterToServiceUsers(context.facts, 'termination');
-      await send(deps, { caseId: context.record.caseId, kind: 'letterToServiceUsers', to: [context.contract.serviceUsersContact.email], ...families });
+      await send(deps, { caseId: context.record.caseId, kind: 'letterToServiceUsers', to: [context.contacts.familiesContact.email], ...families });
     }
     if (context.contract) {
       await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, status: 'terminated', placementsStopped: true }));
@@ -663,6 +684,8 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
   async closeCase(deps, context, state) {
     const now = nowIso(deps);
     const terminated = context.record.stage === 'termination';
+    // Shared with the host authority: the provider was never written to, so it is not now.
+    const shared = context.record.stage === 'hostAuthority';
     if (!terminated && context.contract?.contractVisits === 'suspended') {
       await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'scheduled' }));
     }
@@ -681,7 +704,7 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       now,
     );
     await deps.store.unlockLocation(record.locationId, record.caseId);
-    if (!terminated) {
+    if (!terminated && !shared) {
       const recipients = providerRecipients(context);
       const letter = letters.caseClosedNotice(context.facts, record.outcome ?? 'the concerns have been addressed.');
       await send(deps, { caseId: record.caseId, kind: 'caseClosed', to: recipients.registeredManager, cc: [...recipients.nominatedIndividual, context.officer.email], ...letter });

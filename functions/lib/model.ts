@@ -85,29 +85,98 @@ export type Provider = z.infer<typeof providerSchema>;
 export const contactSchema = z.object({ name: z.string(), email: z.string().email() });
 export type Contact = z.infer<typeof contactSchema>;
 
+/** A contact with a phone number (the host authority's, on an out-of-county contract). */
+export const personSchema = contactSchema.extend({ phone: z.string().default('') });
+export type Person = z.infer<typeof personSchema>;
+
+export const CONTRACT_STATUSES = ['active', 'ended', 'terminated'] as const;
+
 export const contractSchema = z.object({
   contractId: z.string(),
+  /** The first location the contract covers (the table's index key); `locationIds` holds them all. */
   locationId: z.string(),
+  /** Every CQC location the contract covers (a contract may cover several); absent: `locationId` alone. */
+  locationIds: z.array(z.string()).optional(),
   providerId: z.string(),
+  title: z.string().optional(),
+  /** The supplier as the register names it (CQC's name is on the provider record). */
+  supplierName: z.string().optional(),
   serviceType: z.enum(SERVICE_TYPES),
   /** The Managed Placements Memo's geographical area. */
   area: z.string(),
+  /** ISO dates (YYYY-MM-DD); the end date includes any extension. */
+  startDate: z.string().optional(),
+  endDate: z.string().optional(),
+  /** Total contract value and annual spend, in pounds. */
+  value: z.number().nonnegative().optional(),
+  annualSpend: z.number().nonnegative().optional(),
   /** NHS-funded nursing care: the ICB issues a Contract Performance Notice alongside ours. */
   nhsFundedNursing: z.boolean().default(false),
-  status: z.enum(['active', 'terminated']).default('active'),
+  /** NHS continuing healthcare placements under this contract. */
+  continuingHealthcare: z.boolean().default(false),
+  /** A placement outside the county (seed 003 §1.18): no contract visits; concerns go to the host authority. */
+  outOfCounty: z.boolean().default(false),
+  /** The authority where an out-of-county service is, and the person there concerns are shared with. */
+  hostAuthority: z.object({ name: z.string(), contact: personSchema }).optional(),
+  /** The provider is a market risk (visited every 12 months rather than 24). */
+  marketRisk: z.boolean().default(false),
+  status: z.enum(CONTRACT_STATUSES).default('active'),
   contractVisits: z.enum(['scheduled', 'suspended']).default('scheduled'),
-  /** The provider's relationship holder: the lead officer for any case. */
+  /** The provider's relationship holder (an officer id): the lead officer for any case. */
   relationshipHolder: z.string(),
-  registeredManager: contactSchema,
-  nominatedIndividual: contactSchema,
-  /** Where letters to people using the service and their families go (the home passes them on). */
+  /** Older records kept the provider's contacts on the contract; contact records replace them. */
+  registeredManager: contactSchema.optional(),
+  nominatedIndividual: contactSchema.optional(),
   serviceUsersContact: contactSchema.optional(),
   placements: z.number().int().nonnegative().default(0),
   placementsStopped: z.boolean().default(false),
+  /** Where the record came from (`register <file>`, `edited by <user>`), and when it last changed. */
+  source: z.string().optional(),
+  /** The register import that last wrote it (the file's digest). */
+  importId: z.string().optional(),
+  updatedAt: z.string().optional(),
 });
 export type Contract = z.infer<typeof contractSchema>;
 
+/** Every location a contract covers. */
+export function contractLocations(contract: Pick<Contract, 'locationId' | 'locationIds'>): string[] {
+  return contract.locationIds?.length ? contract.locationIds : [contract.locationId];
+}
+
+/**
+ * The provider's people the council writes to. The residents-and-families contact is the
+ * council's own channel (never a mailbox at the provider): a letter about ending a contract must
+ * not depend on the provider passing it on.
+ */
+export const CONTACT_ROLES = ['owner', 'nominatedIndividual', 'registeredManager', 'familiesContact'] as const;
+export type ContactRole = (typeof CONTACT_ROLES)[number];
+export const CONTACT_ROLE_LABELS: Record<ContactRole, string> = {
+  owner: 'Owner or chief officer',
+  nominatedIndividual: 'Nominated Individual',
+  registeredManager: 'Registered Manager',
+  familiesContact: "Residents' and families' contact (council)",
+};
+
+export const providerContactSchema = z.object({
+  providerId: z.string(),
+  /** The location this contact is for (a Registered Manager, the families' contact); absent: the whole provider. */
+  locationId: z.string().optional(),
+  role: z.enum(CONTACT_ROLES),
+  name: z.string().min(1),
+  email: z.string().email(),
+  phone: z.string().default(''),
+  /** `register <file>`, `edited by <user>`, `added from case <caseId> by <user>`. */
+  source: z.string(),
+  importId: z.string().optional(),
+  updatedAt: z.string(),
+});
+export type ProviderContact = z.infer<typeof providerContactSchema>;
+
 export const STAGES = [
+  /** Out of county (seed 003 §1.18): the concerns go to the host authority, unless the officer takes them up here. */
+  'hostAuthority',
+  /** A regulated provider without a contract (seed 003 Scope): an improvement plan in partnership. */
+  'partnership',
   'informal',
   'formal',
   'qim',
@@ -214,6 +283,8 @@ export const caseSchema = z.object({
   lastFailure: z.object({ at: z.string(), step: z.string(), error: z.string() }).optional(),
   /** Mail the case needed could not be sent (the administrator's alert, say): why, shown on the case page until a send succeeds. */
   mailProblem: z.object({ at: z.string(), step: z.string(), to: z.array(z.string()), reason: z.string() }).optional(),
+  /** Brought over from the council's tracker: the first wait (`quietStep`) sends nothing. */
+  imported: z.object({ at: z.string(), file: z.string(), importId: z.string(), quietStep: z.string().optional() }).optional(),
   version: z.number().int(),
   updatedAt: z.string(),
 });

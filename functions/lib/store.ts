@@ -19,8 +19,10 @@ import { randomBytes } from 'node:crypto';
 import {
   auditEventSchema,
   caseSchema,
+  contractLocations,
   contractSchema,
   emailRecordSchema,
+  providerContactSchema,
   locationSchema,
   pendingTaskSchema,
   providerSchema,
@@ -32,6 +34,7 @@ import {
   type Location,
   type PendingTask,
   type Provider,
+  type ProviderContact,
 } from './model';
 import { keys, TABLE_KEYS } from './table';
 import { sealEvent } from './audit-chain';
@@ -550,13 +553,28 @@ export class Store {
     return items.map((item) => this.parse(providerSchema, item));
   }
 
-  async putContract(contract: Contract): Promise<void> {
+  /** Writes the contract and one link per location it covers (links to locations it no longer covers go). */
+  async putContract(input: z.input<typeof contractSchema>): Promise<void> {
+    const contract = contractSchema.parse(input);
+    const before = await this.getContract(contract.contractId);
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
         Item: { ...keys.contract(contract.contractId), gsi1pk: 'CONTRACTS', gsi1sk: contract.locationId, ...contract },
       }),
     );
+    const now = contractLocations(contract);
+    for (const locationId of now) {
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.contractLink(locationId, contract.contractId), contractId: contract.contractId, locationId } }));
+    }
+    for (const locationId of before ? contractLocations(before) : []) {
+      if (!now.includes(locationId)) await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.contractLink(locationId, contract.contractId) }));
+    }
+  }
+
+  async getContract(contractId: string): Promise<Contract | undefined> {
+    const item = await this.get(keys.contract(contractId));
+    return item ? this.parse(contractSchema, item) : undefined;
   }
 
   async listContracts(): Promise<Contract[]> {
@@ -564,23 +582,59 @@ export class Store {
     return items.map((item) => this.parse(contractSchema, item));
   }
 
-  async contractForLocation(locationId: string): Promise<Contract | undefined> {
+  /** Every contract covering the location: through its links, or (records from before links) the index. */
+  async contractsForLocation(locationId: string): Promise<Contract[]> {
+    const links = await this.queryAll({
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :c)',
+      ExpressionAttributeValues: { ':p': keys.location(locationId).pk, ':c': 'CONTRACT#' },
+      ConsistentRead: true,
+    });
+    const linked = await Promise.all(links.map((link) => this.getContract(String(link.contractId))));
+    const contracts = linked.filter((contract): contract is Contract => contract !== undefined);
+    if (contracts.length) return contracts;
     const items = await this.queryAll({
       IndexName: TABLE_KEYS.gsi1.name,
       KeyConditionExpression: '#p = :p AND #s = :s',
       ExpressionAttributeNames: { '#p': TABLE_KEYS.gsi1.partitionKey, '#s': TABLE_KEYS.gsi1.sortKey },
       ExpressionAttributeValues: { ':p': 'CONTRACTS', ':s': locationId },
     });
-    const contracts = items.map((item) => this.parse(contractSchema, item));
+    return items.map((item) => this.parse(contractSchema, item));
+  }
+
+  /** The location's live contract if it has one, else its most recent other one. */
+  async contractForLocation(locationId: string): Promise<Contract | undefined> {
+    const contracts = await this.contractsForLocation(locationId);
+    contracts.sort((a, b) => (b.startDate ?? '').localeCompare(a.startDate ?? ''));
     return contracts.find((contract) => contract.status === 'active') ?? contracts[0];
   }
 
   async updateContract(contractId: string, change: (current: Contract) => Contract): Promise<Contract> {
-    const item = await this.get(keys.contract(contractId));
-    if (!item) throw new Error(`Contract ${contractId} does not exist`);
-    const next = change(this.parse(contractSchema, item));
+    const current = await this.getContract(contractId);
+    if (!current) throw new Error(`Contract ${contractId} does not exist`);
+    const next = change(current);
     await this.putContract(next);
     return next;
+  }
+
+  // ---- provider contacts ---------------------------------------------------------------------
+
+  async putContact(contact: ProviderContact): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.providerContact(contact.providerId, contact.role, contact.locationId), ...contact } }),
+    );
+  }
+
+  async deleteContact(contact: Pick<ProviderContact, 'providerId' | 'role' | 'locationId'>): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: keys.providerContact(contact.providerId, contact.role, contact.locationId) }));
+  }
+
+  async listContacts(providerId: string): Promise<ProviderContact[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :c)',
+      ExpressionAttributeValues: { ':p': keys.provider(providerId).pk, ':c': 'CONTACT#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => this.parse(providerContactSchema, item));
   }
 
   /** Raw items for a generic record type (Board meetings, ingest runs): parsed by their owners. */
@@ -621,6 +675,16 @@ export class Store {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** Raw items of one partition whose sort key begins with `prefix` (a case's held letters). */
+  async listUnder(pk: string, prefix: string): Promise<Record<string, unknown>[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': pk, ':s': prefix },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ ...strip(item), sk: item.sk }));
   }
 
   async listRaw(partition: string): Promise<Record<string, unknown>[]> {

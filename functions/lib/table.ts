@@ -8,6 +8,8 @@
  * | location        | LOCATION#<locationId> | LOCATION           | PROVIDER#<providerId>  | LOCATION#<locationId>  |
  * | open-case lock  | LOCATION#<locationId> | OPENCASE           | -                      | -                      |
  * | contract        | CONTRACT#<contractId> | CONTRACT           | CONTRACTS              | <locationId>           |
+ * | contract link   | LOCATION#<locationId> | CONTRACT#<id>      | -                      | -                      |
+ * | provider contact| PROVIDER#<providerId> | CONTACT#<role>#<locationId or ->| -         | -                      |
  * | case            | CASE#<caseId>         | CASE               | CASES                  | <openedAt>#<caseId>    |
  * | audit event     | CASE#<caseId>         | EVENT#<seq:000000> | -                      | -                      |
  * | email sent      | CASE#<caseId>         | EMAIL#<at>#<id>    | EMAILS                 | <at>#<id>              |
@@ -33,6 +35,10 @@ export const keys = {
   location: (locationId: string) => ({ pk: `LOCATION#${locationId}`, sk: 'LOCATION' }),
   openCaseLock: (locationId: string) => ({ pk: `LOCATION#${locationId}`, sk: 'OPENCASE' }),
   contract: (contractId: string) => ({ pk: `CONTRACT#${contractId}`, sk: 'CONTRACT' }),
+  /** One per location a contract covers, so a location finds its contracts (a contract may cover several). */
+  contractLink: (locationId: string, contractId: string) => ({ pk: `LOCATION#${locationId}`, sk: `CONTRACT#${contractId}` }),
+  /** One contact per role, for the whole provider or one of its locations. */
+  providerContact: (providerId: string, role: string, locationId?: string) => ({ pk: `PROVIDER#${providerId}`, sk: `CONTACT#${role}#${locationId ?? '-'}` }),
   case: (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' }),
   auditEvent: (caseId: string, seq: number) => ({ pk: `CASE#${caseId}`, sk: `EVENT#${String(seq).padStart(6, '0')}` }),
   email: (caseId: string, at: string, messageId: string) => ({ pk: `CASE#${caseId}`, sk: `EMAIL#${at}#${messageId}` }),

@@ -24,10 +24,12 @@ import { ingestChanges } from '../cqc/changes';
 import { cqcClientFromConfig } from '../cqc/client';
 import { keys } from '../lib/table';
 import type { LadderDeps } from '../ladder/context';
+import { councilFileEventSchema, previewDroppedFile } from '../council/drop-zone';
 
 export const importEventSchema = z.discriminatedUnion('source', [
   z.object({ source: z.literal('ratings-file'), bucket: z.string().min(1), key: z.string().min(1), versionId: z.string().optional(), size: z.number().optional() }),
   z.object({ source: z.literal('cqc-changes'), since: z.string().datetime().optional(), until: z.string().datetime().optional() }),
+  councilFileEventSchema,
 ]);
 export type ImportEvent = z.infer<typeof importEventSchema>;
 
@@ -41,6 +43,7 @@ export interface ImportDeps {
 
 export async function runImport(deps: ImportDeps, event: ImportEvent): Promise<unknown> {
   const { ladder } = deps;
+  if (event.source === 'council-file') return previewDroppedFile({ ...ladder, s3: deps.s3 }, event);
   const common = { doc: ladder.store.doc, tableName: ladder.store.tableName, config: ladder.config, escalation: escalationPort(ladder), clock: ladder.clock };
   if (event.source === 'ratings-file') {
     // S3 event keys arrive URL-encoded, with '+' for spaces.

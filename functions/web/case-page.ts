@@ -32,6 +32,7 @@ import { currentDeadlines, currentFailure, rungVisits } from './case-history';
 import { letterView } from './letter-view';
 import { layout } from './layout';
 import { mailProblemsBlock } from './mail-problems';
+import { caseContactsBlock } from '../council/blocks';
 
 function row(key: string, value: SafeHtml | string): SafeHtml {
   return html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${key}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
@@ -125,6 +126,7 @@ export async function casePage(deps: HttpDeps, caseId: string): Promise<string> 
     deps.store.listAudit(caseId),
   ]);
   const officer = deps.config.officers.find((item) => item.id === record.leadOfficer);
+  const contactsBlock = await caseContactsBlock(deps, record);
   // Only what is current: a closed case has no live steps or deadlines, a retried failure is history.
   const pending = record.status === 'open' ? tasks.filter((task) => task.status === 'pending') : [];
   const deadlines = currentDeadlines(record);
@@ -141,7 +143,7 @@ export async function casePage(deps: HttpDeps, caseId: string): Promise<string> 
 ${row('Address', formatAddress(location))}
 ${row('CQC location', record.locationId)}
 ${row('Provider', html`<a class="govuk-link" href="/providers/${pathSegment(record.providerId)}">${provider?.name ?? record.providerId}</a>`)}
-${row('Contract', contract ? html`${contract.contractId}: ${SERVICE_TYPE_LABELS[contract.serviceType] ?? contract.serviceType} (${contract.serviceType}) in ${contract.area}${contract.nhsFundedNursing ? ', NHS-funded nursing' : ''}. ${plural(contract.placements, 'placement')}; contract visits ${contract.contractVisits}${contract.status === 'terminated' ? '; terminated' : ''}.` : 'No contract on record')}
+${row('Contract', contract ? html`<a class="govuk-link" href="/contracts/${pathSegment(contract.contractId)}">${contract.contractId}</a>: ${SERVICE_TYPE_LABELS[contract.serviceType] ?? contract.serviceType} (${contract.serviceType}) in ${contract.area}${contract.nhsFundedNursing ? ', NHS-funded nursing' : ''}. ${plural(contract.placements, 'placement')}; contract visits ${contract.contractVisits}${contract.status === 'terminated' ? '; terminated' : ''}.` : 'No contract on record')}
 ${row('Lead officer', officer ? html`${officer.name}${officer.phone ? html`, ${officer.phone}` : ''}<br><span class="govuk-body-s">${officer.email}</span>` : record.leadOfficer)}
 ${row('Opened', html`${longDate(record.openedAt)}: ${datesInWords(record.trigger)}`)}
 ${record.status === 'closed' ? row('Closed', html`${longDate(record.closedAt)}${record.outcome ? html`: ${record.outcome}` : ''}`) : ''}
@@ -152,6 +154,8 @@ ${record.lastInspection ? html`<p class="govuk-body">Latest inspection answering
 </div>
 <div class="govuk-grid-column-one-third">${ladderPicture(record, rungVisits(audit))}</div>
 </div>
+
+${contactsBlock}
 
 <h2 class="govuk-heading-m">Waiting for</h2>
 ${record.waitingOn

@@ -10,6 +10,8 @@ import { clockTimeWords, datesInWords, dateTimeWords, longDate } from '../lib/da
 import { currentDeadlines } from './case-history';
 
 export const STAGE_LABELS: Record<Stage, string> = {
+  hostAuthority: 'Out of county: host authority',
+  partnership: 'Partnership (no contract)',
   informal: 'Informal stage',
   formal: 'Formal stage',
   qim: 'Quality Improvement Meeting',

@@ -15,6 +15,7 @@ export const NAV: NavItem[] = [
   { href: '/memo', label: 'Managed Placements Memo' },
   { href: '/board', label: 'Board' },
   { href: '/ratings', label: 'Ratings' },
+  { href: '/contracts', label: 'Contracts' },
 ];
 
 /** The local runtime keeps mail instead of sending it and says where (MAIL_SINK_PAGE); AWS has none. */

@@ -17,6 +17,7 @@ import { layout } from './layout';
 import { memoCsv, memoPage } from './memo';
 import { providerPage } from './provider-page';
 import { formRefused, postApply, postRatings, ratingsPage, runPage, runProgress } from './ratings-page';
+import { councilPage, isCouncilPagePath } from '../council/pages';
 
 const ID = '([A-Za-z0-9_-]{1,120})';
 const CASE = new RegExp(`^/cases/${ID}$`);
@@ -35,7 +36,8 @@ export function isPagePath(path: string): boolean {
     /^\/(cases|providers|board-meetings|ratings)(\/|$)/.test(path) ||
     path === '/memo' ||
     path === '/memo.csv' ||
-    path === '/board'
+    path === '/board' ||
+    isCouncilPagePath(path)
   );
 }
 
@@ -74,6 +76,8 @@ export async function renderPage(deps: HttpDeps, request: HttpRequest, user: str
   const { path } = request;
   if (!isPagePath(path)) return undefined;
   if (!user) return signInRequired();
+  const council = await councilPage(deps, request, user);
+  if (council) return council;
   const method = request.method === 'HEAD' ? 'GET' : request.method;
 
   if (method === 'POST') {

@@ -12,6 +12,7 @@ import type { HttpDeps } from '../http-api/app';
 import { ContractIndex, listCaseSummaries, type CaseSummary } from './data';
 import { longDate, pathSegment, plural, ragTag, ratingTag, shortDate, stageTag } from './format';
 import { layout } from './layout';
+import { providerContractsBlock } from '../council/blocks';
 
 const DOMAINS = ['Overall', ...KEY_QUESTIONS];
 
@@ -33,6 +34,7 @@ export async function providerPage(deps: HttpDeps, providerId: string): Promise<
   const concern = provider?.corporateConcern;
   const flagged = Boolean(concern) || belowGood.length >= threshold;
   const name = provider?.name ?? providerId;
+  const contractsBlock = await providerContractsBlock(deps, providerId);
   locations.sort((a, b) => a.name.localeCompare(b.name));
 
   const body = html`<a class="govuk-back-link app-no-print" href="/cases">All cases</a>
@@ -71,6 +73,8 @@ ${DOMAINS.map((domain) => html`<td class="govuk-table__cell" data-label="${domai
 <td class="govuk-table__cell" data-label="Case">${latest ? html`${caseLink(latest)}${latest.memo ? html`<br>${ragTag(latest.memo.rag)}` : ''}` : html`<span class="app-muted">No case</span>`}</td></tr>`;
     })}</tbody></table>`
   : html`<p class="govuk-body">No locations are on record for this provider.</p>`}
+
+${contractsBlock}
 
 ${own.length
   ? html`<h2 class="govuk-heading-m">Every case</h2>

@@ -10,7 +10,7 @@ import { addCalendarMonths } from '../../functions/lib/clock';
 const TOM = 'tom.reid@westshire.example.gov.uk';
 const NOMINATED = 'peter.hale@hawthorn-care-group.example.co.uk';
 const MANAGER = 'dev.patel@hawthorn-care-group.example.co.uk';
-const FAMILIES = 'families.1-1000000002@hawthorn-care-group.example.co.uk';
+const FAMILIES = 'families.1-1000000002@westshire.example.gov.uk';
 const PROCUREMENT = 'procurement@westshire.example.gov.uk';
 const BOARD_MEMBER = 'joan.baker@westshire.example.gov.uk';
 const SAFEGUARDING = 'safeguarding.adults@westshire.example.gov.uk';

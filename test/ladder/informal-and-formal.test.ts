@@ -97,7 +97,7 @@ describe('the formal stage', () => {
     expect(view.case.memo?.rag).toBe('AMBER');
     expect(view.case.commissioningPosition).toBe('placeWithRestrictions');
     expect(view.case.improvementPlan).toEqual([{ action: 'Retrain staff on medicines', owner: 'Registered Manager', due: '2027-01-31' }]);
-    expect(product.mailTo('families.1-1000000001@hawthorn-care-group.example.co.uk', /About the care at Meadowbank House/).body.text).toMatch(/concerns/);
+    expect(product.mailTo('families.1-1000000001@westshire.example.gov.uk', /About the care at Meadowbank House/).body.text).toMatch(/concerns/);
 
     // Follow-up QIM: resolved; visits reinstated, memo GREEN, case closed.
     await product.officerDecides(AISHA, /Arrange Quality Improvement Meeting/, 'arranged', { ...QIM_ARRANGEMENT, ...dateFields('date', daysFromToday(80)) });

@@ -12,8 +12,8 @@ import { simulatedEvent } from '../../local/ses';
 
 const TOM = 'tom.reid@westshire.example.gov.uk';
 const oakfield = demoContracts().find((contract) => contract.locationId === OAKFIELD)!;
-const MANAGER = oakfield.registeredManager.email;
-const NOMINATED = oakfield.nominatedIndividual.email;
+const MANAGER = oakfield.registeredManager!.email;
+const NOMINATED = oakfield.nominatedIndividual!.email;
 
 let product: Product;
 beforeAll(async () => {

@@ -20,7 +20,7 @@ import { escalationPort } from '../../functions/ladder/cases';
 import { PROJECT_ROOT } from '../../infra/paths';
 
 const TOM = 'tom.reid@westshire.example.gov.uk';
-const MANAGER = demoContracts().find((contract) => contract.locationId === OAKFIELD)!.registeredManager.email;
+const MANAGER = demoContracts().find((contract) => contract.locationId === OAKFIELD)!.registeredManager!.email;
 
 let assembly: string;
 let product: Product;

@@ -6,7 +6,8 @@
 import { expect } from 'vitest';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../local/runtime';
 import { PINNED_NOW, pinnedDaysFrom } from './pinned-clock';
-import { demoContracts, DEMO_LOCATIONS, demoRatingsCsv, LOCATIONS_HEADER } from '../../local/demo';
+import { DEMO_LOCATIONS, demoRatingsCsv, demoRegisterCsv, LOCATIONS_HEADER } from '../../local/demo';
+import { applyRegister } from '../../functions/council/contracts-import';
 import type { SentEmail } from '../../local/ses';
 import type { AuditEvent, Case, EmailRecord, PendingTask } from '../../functions/lib/model';
 
@@ -34,7 +35,9 @@ export class Product {
   static async start(options: Pick<RuntimeOptions, 'bundles' | 'mailSimulator'> = {}): Promise<Product> {
     const runtime = await startRuntime({ clockStart: PINNED_NOW, ...options });
     const product = new Product(runtime);
-    for (const contract of demoContracts()) await runtime.deps.store.putContract(contract);
+    // The demo's contract register, through the register import a council uses.
+    const register = await applyRegister(runtime.deps, Buffer.from(demoRegisterCsv(), 'utf8'), 'demo-register.csv', 'test setup');
+    expect(register.rejections).toEqual([]);
     return product;
   }
 

@@ -1,0 +1,41 @@
+/**
+ * The council-data endpoints of the JSON API (under /admin, so signed in with a bearer token):
+ *
+ * - `POST /admin/contracts/import?fileName=&apply=false|true` (body: the register, CSV or XLSX):
+ *   the plan (added, changed, ended, rejected rows with line and reason); with `apply=true` applied.
+ * - `POST /admin/tracker/import?fileName=&apply=false|true` (body: the tracker of cases under way):
+ *   which cases would resume at which step, rejected rows; with `apply=true` the cases are started.
+ */
+import { BadInput } from '../lib/errors';
+import type { HttpDeps, HttpRequest, HttpResponse } from '../http-api/app';
+import { applyRegister, previewRegister } from './contracts-import';
+import { applyTracker, previewTracker } from './tracker';
+
+function fileName(request: HttpRequest): string {
+  const name = request.query.fileName ?? 'register.csv';
+  if (!/^[\w .()-]{1,200}$/.test(name)) throw new BadInput('fileName may hold only letters, digits, spaces, dot, dash, brackets and underscore');
+  return name;
+}
+
+function body(request: HttpRequest): Buffer {
+  return Buffer.from(request.body, request.headers['x-body-encoding'] === 'base64' ? 'base64' : 'utf8');
+}
+
+export async function routeCouncilApi(
+  deps: HttpDeps,
+  request: HttpRequest,
+  user: string,
+  json: (status: number, value: unknown) => HttpResponse,
+): Promise<HttpResponse | undefined> {
+  if (request.method === 'POST' && request.path === '/admin/contracts/import') {
+    const apply = request.query.apply === 'true';
+    const plan = apply ? await applyRegister(deps, body(request), fileName(request), user) : await previewRegister(deps, body(request), fileName(request));
+    return json(200, plan);
+  }
+  if (request.method === 'POST' && request.path === '/admin/tracker/import') {
+    const apply = request.query.apply === 'true';
+    const plan = apply ? await applyTracker(deps, body(request), fileName(request), user) : await previewTracker(deps, body(request), fileName(request));
+    return json(200, plan);
+  }
+  return undefined;
+}
