@@ -72,7 +72,11 @@ export function openCheckpoint(key: Buffer, text: string, expectedNumber?: numbe
 /**
  * Every case's records that bear on its audit trail: the case record (existence only), the head
  * and the events, read with one consistent scan. A scan, not the case index, so a chain whose case
- * record was deleted is still found.
+ * record was deleted is still found. Contracts and providers keep audit chains of their own
+ * (`contract-<id>`, `provider-<id>`, beside the cases' chains): for those the record that must
+ * exist is the contract (contracts are never deleted, only ended). A provider's chain records its
+ * contacts being written and removed, so it outlives them and stands on no record: a provider named
+ * only in the council's register has contacts and a chain before CQC's data gives it a record.
  */
 export async function readTableAudit(doc: DynamoDBDocumentClient, tableName: string): Promise<CaseAuditItems[]> {
   const cases = new Map<string, CaseAuditItems>();
@@ -81,19 +85,29 @@ export async function readTableAudit(doc: DynamoDBDocumentClient, tableName: str
     if (!found) cases.set(caseId, (found = { caseId, hasCaseRecord: false, events: [] }));
     return found;
   };
+  const subjects = new Set<string>();
   let start: Record<string, unknown> | undefined;
   do {
     const page = await doc.send(
       new ScanCommand({
         TableName: tableName,
         ConsistentRead: true,
-        FilterExpression: 'begins_with(pk, :case) AND (sk = :record OR sk = :head OR begins_with(sk, :event))',
-        ExpressionAttributeValues: { ':case': 'CASE#', ':record': 'CASE', ':head': 'AUDITHEAD', ':event': 'EVENT#' },
+        FilterExpression:
+          '(begins_with(pk, :case) AND (sk = :record OR sk = :head OR begins_with(sk, :event))) OR (begins_with(pk, :contract) AND sk = :contractRecord)',
+        ExpressionAttributeValues: {
+          ':case': 'CASE#', ':record': 'CASE', ':head': 'AUDITHEAD', ':event': 'EVENT#',
+          ':contract': 'CONTRACT#', ':contractRecord': 'CONTRACT',
+        },
         ExclusiveStartKey: start,
       }),
     );
     for (const item of page.Items ?? []) {
-      const caseId = String(item.pk).slice('CASE#'.length);
+      const pk = String(item.pk);
+      if (pk.startsWith('CONTRACT#')) {
+        subjects.add(`contract-${pk.slice('CONTRACT#'.length)}`);
+        continue;
+      }
+      const caseId = pk.slice('CASE#'.length);
       const sk = String(item.sk);
       if (sk === 'CASE') entry(caseId).hasCaseRecord = true;
       else if (sk === 'AUDITHEAD') entry(caseId).head = item;
@@ -104,6 +118,8 @@ export async function readTableAudit(doc: DynamoDBDocumentClient, tableName: str
     }
     start = page.LastEvaluatedKey;
   } while (start);
+  // A contract's chain stands on the contract record; a provider's on none (see above).
+  for (const [chainId, items] of cases) if (subjects.has(chainId) || chainId.startsWith('provider-')) items.hasCaseRecord = true;
   return [...cases.values()];
 }
 

@@ -74,7 +74,10 @@ export type AuditFinding = z.infer<typeof auditFindingSchema>;
 export const auditReportSchema = z.object({
   ok: z.boolean(),
   checkedAt: z.string(),
-  /** Cases found in the table (a case record, a head or events). */
+  /**
+   * Audit chains found in the table (a record, a head or events): one per case, and one per
+   * contract and per provider whose register entries or contacts were written.
+   */
   cases: z.number().int(),
   events: z.number().int(),
   /** The checkpoint compared against, or null when there is none yet (chains checked on their own). */

@@ -20,7 +20,7 @@ export function startingStage(contract: Contract | undefined, requested: Stage):
 export async function sendLetterToHostAuthority(deps: LadderDeps, context: CaseContext): Promise<Case> {
   const host = context.contract?.hostAuthority;
   if (!host) throw new BadInput(`Case ${context.record.caseId}: the contract names no host authority contact to write to`);
-  const letter = hostAuthorityLetter(context.facts, host, context.record.trigger);
+  const letter = hostAuthorityLetter(context.facts, host);
   await send(deps, { caseId: context.record.caseId, kind: 'hostAuthorityLetter', to: [host.contact.email], cc: [context.officer.email], ...letter });
   const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, outcome: `Concerns shared with ${host.name}` }), nowIso(deps));
   await deps.store.appendAudit({ caseId: record.caseId, at: nowIso(deps), actor: 'workflow', action: 'concerns shared with the host authority', detail: { hostAuthority: host.name, to: host.contact.email } });
@@ -31,7 +31,7 @@ export async function sendPartnershipLetter(deps: LadderDeps, context: CaseConte
   const people = providerRecipients(context);
   const to = people.owner.length ? people.owner : people.nominatedIndividual;
   const addressee = (people.owner.length ? context.contacts.owner : context.contacts.nominatedIndividual)?.name;
-  const letter = partnershipLetter(context.facts, addressee, context.record.trigger);
+  const letter = partnershipLetter(context.facts, addressee);
   await send(deps, { caseId: context.record.caseId, kind: 'partnershipLetter', to, cc: [...people.registeredManager, context.officer.email], ...letter });
   await deps.store.appendAudit({ caseId: context.record.caseId, at: nowIso(deps), actor: 'workflow', action: 'provider invited to agree an improvement plan in partnership', detail: { to } });
   return context.record;

@@ -11,7 +11,7 @@ import type { SentEmail } from '../../local/ses';
 
 const RIVERSIDE = '1-1000000003'; // Good overall and on every key question
 const AISHA = 'aisha.khan@westshire.example.gov.uk';
-const FAMILIES = 'families.1-1000000003@bluebell-homes.example.co.uk';
+const FAMILIES = 'families.1-1000000003@westshire.example.gov.uk';
 const NIGHTS = 'Night staffing fell to one carer for 28 residents on three nights.';
 const MEDICINES = 'Evening medicines were given two hours late on several days.';
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTableAudit } from '../../functions/audit/checkpoint';
 import type { AuditReport } from '../../functions/audit/verify';
 import { keys } from '../../functions/lib/table';
 import { startRuntime } from '../../local/runtime';
@@ -27,10 +28,15 @@ const found = (report: AuditReport) => report.breaks.map((item) => `${item.caseI
 describe('GET /admin/audit/verify', () => {
   let product: Product;
   const ids: Record<string, string> = {};
+  /** The contracts' and providers' chains the demo register wrote: chains beside the three cases'. */
+  let register = 0;
   beforeAll(async () => {
     product = await Product.start();
     await product.ingestDemoRatings([MEADOWBANK, OAKFIELD, HOMECARE]);
     for (const location of [MEADOWBANK, OAKFIELD, HOMECARE]) ids[location] = (await product.caseFor(location)).case.caseId;
+    const chains = await readTableAudit(product.runtime.deps.store.doc, product.runtime.deps.store.tableName);
+    register = chains.filter((chain) => /^(contract|provider)-/.test(chain.caseId)).length;
+    expect(register).toBeGreaterThan(0);
   });
   afterAll(async () => product.close());
 
@@ -39,10 +45,11 @@ describe('GET /admin/audit/verify', () => {
   it('checks the table against the newest checkpoint and writes the next one', async () => {
     const first = await verify(product);
     expect(first.status).toBe(200);
-    // The start-up checkpoint (#1) was taken before the cases opened.
-    expect(first.report).toMatchObject({ ok: true, cases: 3, checkpoint: { number: 1, cases: 0 }, casesSinceCheckpoint: 3, written: { number: 2, cases: 3 } });
+    // The start-up checkpoint (#1) was taken before the register was loaded and the cases opened.
+    const chains = 3 + register;
+    expect(first.report).toMatchObject({ ok: true, cases: chains, checkpoint: { number: 1, cases: 0 }, casesSinceCheckpoint: chains, written: { number: 2, cases: chains } });
     const second = await verify(product);
-    expect(second.report).toMatchObject({ ok: true, checkpoint: { number: 2, cases: 3 }, casesSinceCheckpoint: 0, written: { number: 3 } });
+    expect(second.report).toMatchObject({ ok: true, checkpoint: { number: 2, cases: chains }, casesSinceCheckpoint: 0, written: { number: 3 } });
     const requested = await product.api('POST', '/admin/audit/checkpoint');
     expect(requested.status).toBe(201);
     expect(((await requested.json()) as AuditReport).written?.number).toBe(4);
@@ -70,8 +77,8 @@ describe('GET /admin/audit/verify', () => {
       [`${ids[HOMECARE]} malformed-event`, `${ids[MEADOWBANK]} missing-head`, `${ids[OAKFIELD]} missing-case-record`, `${ids[OAKFIELD]} truncated`].sort(),
     );
     expect(report.breaks.find((item) => item.reason === 'malformed-event')?.message).toMatch(/hash/);
-    // Every case was still counted and checked.
-    expect(report.cases).toBe(3);
+    // Every chain was still counted and checked.
+    expect(report.cases).toBe(3 + register);
 
     // The checkpoint written after that verify kept the old heads: the same cuts are reported again.
     expect(found((await verify(product)).report).sort()).toEqual(found(report).sort());
@@ -84,8 +91,17 @@ describe('GET /admin/audit/verify', () => {
     for (const event of view.audit) await doc.send(new DeleteCommand({ TableName, Key: keys.auditEvent(ids[MEADOWBANK]!, event.seq) }));
     const { report } = await verify(product);
     expect(found(report)).toContain(`${ids[MEADOWBANK]} case-missing`);
-    expect(report.cases).toBe(2);
-    expect(report.checkpoint?.cases).toBe(3);
+    expect(report.cases).toBe(2 + register);
+    expect(report.checkpoint?.cases).toBe(3 + register);
+  });
+
+  it("a contract's record deleted behind the product's back leaves its chain reported; a provider's chain needs no record", async () => {
+    const { doc, TableName } = table();
+    const [contract] = await product.runtime.deps.store.listContracts();
+    await doc.send(new DeleteCommand({ TableName, Key: keys.contract(contract!.contractId) }));
+    const { report } = await verify(product);
+    expect(found(report)).toContain(`contract-${contract!.contractId} missing-case-record`);
+    expect(found(report).filter((item) => item.startsWith('provider-'))).toEqual([]);
   });
 });
 

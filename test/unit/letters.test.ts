@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as letters from '../../functions/ladder/letters';
+import * as councilLetters from '../../functions/council/letters';
 import { caseGrounds } from '../../functions/ladder/grounds';
 import { ratingSummary } from '../../functions/ladder/context';
 import { locationSchema, type Case, type Location, type RatingEntry } from '../../functions/lib/model';
@@ -80,6 +81,8 @@ const EVERY_LETTER: Record<string, (f: letters.CaseFacts) => letters.Letter> = {
   safeguardingOption: (f) => letters.safeguardingOption(f, 'Await Board Decision', 'Decide.', links, 'https://example.test/cases/x'),
   safeguardingReferral: (f) => letters.safeguardingReferral(f, '', links, 'https://example.test/cases/x'),
   stepFailureAlert: (f) => letters.stepFailureAlert(f, 'Send Rectification Notice', 'EmailSendFailed', 'https://example.test/cases/x'),
+  hostAuthorityLetter: (f) => councilLetters.hostAuthorityLetter(f, { name: 'Eastmoor Council', contact: { name: 'Sam Patel', email: 'quality@eastmoor.example.gov.uk' } }),
+  partnershipLetter: (f) => councilLetters.partnershipLetter(f, 'Jo Owner'),
   mailNotDelivered: (f) => letters.mailNotDelivered(f, { type: 'bounce', subject: 'Rectification notice', sentOn: '16 November 2026', recipients: ['owner@provider.example'], detail: 'mailbox unavailable' }, 'https://example.test/cases/x'),
 };
 const TO_FAMILIES = /^letterToServiceUsers/;
@@ -88,8 +91,8 @@ const TO_FAMILIES = /^letterToServiceUsers/;
 const RATING_CLAIMS = /below Good|below the minimum|minimum standard|Requires improvement|Inadequate|inspection outcome|failures of care|latest inspection report/i;
 
 describe('letters state the case\'s grounds', () => {
-  it('covers every letter letters.ts exports', () => {
-    const exported = Object.entries(letters).filter(([, value]) => typeof value === 'function').map(([name]) => name).sort();
+  it('covers every letter letters.ts and the council routes export', () => {
+    const exported = Object.entries({ ...letters, ...councilLetters }).filter(([, value]) => typeof value === 'function').map(([name]) => name).sort();
     const tested = [...new Set(Object.keys(EVERY_LETTER).map((name) => name.replace(/\(.*\)$/, '')))].sort();
     expect(tested).toEqual(exported);
   });
