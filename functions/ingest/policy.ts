@@ -5,6 +5,7 @@
  */
 import { GRADED_RATINGS, KEY_QUESTIONS, type GradedRating, type RatingEntry } from '../lib/model';
 import type { OpenCaseRequest } from '../lib/escalation-port';
+import { longDate } from '../lib/dates';
 
 export interface EscalationPolicy {
   /** Overall ratings that go straight to the formal stage. */
@@ -83,7 +84,7 @@ export function caseFor(
       locationId: location.locationId,
       providerId: location.providerId,
       stage,
-      trigger: `CQC rated ${overall.rating} overall (published ${overall.publicationDate})${also}`,
+      trigger: `CQC rated ${overall.rating} overall (published ${longDate(overall.publicationDate)})${also}`,
       ratings: triggering,
     };
   }
@@ -91,8 +92,8 @@ export function caseFor(
   const published = latestDate(questionsBelow.map((question) => ratings[question] as RatingEntry));
   const trigger =
     overall && (overall.rating === 'Good' || overall.rating === 'Outstanding')
-      ? `CQC rated ${overall.rating} overall but below Good in ${listed} (published ${published}): informal contact`
-      : `CQC rated below Good in ${listed} (published ${published})`;
+      ? `CQC rated ${overall.rating} overall but below Good in ${listed} (published ${longDate(published)}): informal contact`
+      : `CQC rated below Good in ${listed} (published ${longDate(published)})`;
   return { locationId: location.locationId, providerId: location.providerId, stage: 'informal', trigger, ratings: triggering };
 }
 

@@ -6,6 +6,7 @@
  */
 import { addDays, addWorkingDays } from '../lib/clock';
 import type { Case } from '../lib/model';
+import { ukWallTime } from '../lib/dates';
 
 /** The dated event a waiting step follows (named in the step's `onTimeout.after`). */
 export const FOLLOWED_EVENTS = ['qim', 'boardMeeting'] as const;
@@ -18,12 +19,12 @@ export interface ResponseTimes {
 }
 
 /**
- * When the event happens. Times are read as written on the product's clock (UTC), like every
- * other time it keeps; a Board meeting, which has a day but no time, is taken at the time of day
+ * When the event happens. A QIM's time is the time on UK clocks, as the officer typed it and as
+ * every page and letter shows it (10:30 in June is 09:30 UTC); a Board meeting, which has a day but no time, is taken at the time of day
  * it is now, so reminders keep to the hours they were first sent in.
  */
 export function eventTime(event: FollowedEvent | undefined, record: Pick<Case, 'qim'>, boardMeeting: string | undefined, now: Date): Date | undefined {
-  if (event === 'qim' && record.qim) return new Date(`${record.qim.date}T${record.qim.time}:00.000Z`);
+  if (event === 'qim' && record.qim) return ukWallTime(record.qim.date, record.qim.time);
   if (event === 'boardMeeting' && boardMeeting) return new Date(`${boardMeeting}${now.toISOString().slice(10)}`);
   return undefined;
 }

@@ -74,6 +74,26 @@ export function dateTimeWords(value: string | Date | undefined): string {
   return `${parts.day} ${parts.month} ${parts.year}, ${clockTimeWords(`${parts.hour}:${parts.minute}`)}`;
 }
 
+const UK_NUMERIC = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** How far UK clocks are ahead of UTC at a moment, in milliseconds (0 in winter, an hour in summer). */
+function ukOffset(at: number): number {
+  const parts = Object.fromEntries(UK_NUMERIC.formatToParts(new Date(at)).map((part) => [part.type, Number(part.value)]));
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!) - Math.floor(at / 60_000) * 60_000;
+}
+
+/**
+ * The moment UK clocks show `date` (YYYY-MM-DD) at `time` (HH:MM): a meeting at 10:30 on
+ * 10 June 2027 is 09:30 UTC, on 10 December 2026 10:30 UTC. A time the spring change skips is
+ * taken an hour later; one the autumn change repeats, the first time it comes.
+ */
+export function ukWallTime(date: string, time: string): Date {
+  const asUtc = Date.parse(`${date}T${time}:00.000Z`);
+  // UK clocks are UTC or UTC+1: of the two moments that could show this, the earlier that does.
+  const shows = [asUtc - 3_600_000, asUtc].filter((moment) => asUtc - moment === ukOffset(moment));
+  return new Date(shows[0] ?? asUtc - ukOffset(asUtc - 3_600_000));
+}
+
 const ISO_MOMENT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})/g;
 const ISO_DAY = /\b\d{4}-\d{2}-\d{2}\b/g;
 

@@ -10,7 +10,7 @@ export interface OpenCaseRequest {
   providerId: string;
   /** Informal stage, or formal straight away (e.g. Inadequate overall). */
   stage: 'informal' | 'formal';
-  /** Plain words: "CQC rated Requires improvement overall (published 2026-10-01)". */
+  /** Plain words: "CQC rated Requires improvement overall (published 1 October 2026)". */
   trigger: string;
   /** The ratings that triggered it, by domain (for a concern: the location's ratings on record). */
   ratings: Record<string, RatingEntry>;

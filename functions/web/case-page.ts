@@ -129,6 +129,9 @@ export async function casePage(deps: HttpDeps, caseId: string): Promise<string> 
   const contactsBlock = await caseContactsBlock(deps, record);
   // Only what is current: a closed case has no live steps or deadlines, a retried failure is history.
   const pending = record.status === 'open' ? tasks.filter((task) => task.status === 'pending') : [];
+  // Decided but not yet delivered to the workflow (a crash in between, or it is happening now):
+  // the decision is safe and is finished on its own; the page says so rather than showing nothing.
+  const recording = tasks.filter((task) => task.status === 'decided' && task.recorded);
   const deadlines = currentDeadlines(record);
   const failure = currentFailure(record, audit);
 
@@ -169,6 +172,13 @@ ${pending.length
       (task) =>
         html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Step">${task.step}</td><td class="govuk-table__cell" data-label="Who must act">${whoLabel(deps.config, task.assignee)}</td><td class="govuk-table__cell" data-label="Decisions offered"><ul class="govuk-list govuk-!-font-size-16">${task.allowedDecisions.map((decision) => html`<li>${decisionLabel(decision)}</li>`)}</ul></td><td class="govuk-table__cell" data-label="Links expire">${longDate(task.expiresAt)}</td></tr>`,
     )}</tbody></table>`
+  : ''}
+
+${recording.length
+  ? html`<div class="govuk-inset-text" id="decisions-being-recorded"><p class="govuk-body"><strong>Being recorded</strong></p><ul class="govuk-list">${recording.map(
+      (task) =>
+        html`<li>${task.step}: ${decisionLabel(task.recorded!.decision)}, by ${task.recorded!.by} on ${dateTime(task.recorded!.at)}. The decision is kept and the case moves on by itself; nobody needs to press the button again.</li>`,
+    )}</ul></div>`
   : ''}
 
 ${mailProblemsBlock(deps, record, emails, pending)}

@@ -254,12 +254,12 @@ function notesList(summary: RunSummary): SafeHtml {
 
 function rejectionsTable(summary: RunSummary): SafeHtml {
   if (summary.rejections.length === 0) return html`<p class="govuk-body">No row was rejected.</p>`;
-  return html`<table class="govuk-table" id="rejected-rows">
+  return html`<table class="govuk-table app-table--stack" id="rejected-rows">
 <caption class="govuk-table__caption govuk-table__caption--m">Rejected rows${summary.rejectionsTruncated ? html`: the first ${summary.rejections.length} of ${summary.rowsRejected.toLocaleString('en-GB')}` : ''}</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Line</th><th scope="col" class="govuk-table__header">Column</th><th scope="col" class="govuk-table__header">Value</th><th scope="col" class="govuk-table__header">Why it was rejected</th></tr></thead>
 <tbody class="govuk-table__body">${summary.rejections.map(
     (rejection) =>
-      html`<tr class="govuk-table__row"><td class="govuk-table__cell">${rejection.line}</td><td class="govuk-table__cell">${rejection.field}</td><td class="govuk-table__cell app-break">${rejection.value}</td><td class="govuk-table__cell">${rejection.reason}</td></tr>`,
+      html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Line">${rejection.line}</td><td class="govuk-table__cell" data-label="Column">${rejection.field}</td><td class="govuk-table__cell app-break" data-label="Value">${rejection.value}</td><td class="govuk-table__cell" data-label="Why it was rejected">${rejection.reason}</td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -273,24 +273,24 @@ function previewForm(run: IngestRun, token: string | undefined): SafeHtml {
   const more = (shown: number, count: number) => (count > shown ? html`<p class="govuk-body">And ${(count - shown).toLocaleString('en-GB')} more, not listed: applying opens only the ones listed and ticked.</p>` : '');
   const head = (...names: string[]) => html`<thead class="govuk-table__head"><tr class="govuk-table__row">${names.map((name) => html`<th scope="col" class="govuk-table__header">${name}</th>`)}</tr></thead>`;
   const cases = preview.casesToOpen.length
-    ? html`<table class="govuk-table" id="preview-cases"><caption class="govuk-table__caption govuk-table__caption--m">Cases it would open</caption>${head('Open', 'Location', 'Stage', 'Why')}
+    ? html`<table class="govuk-table app-table--stack" id="preview-cases"><caption class="govuk-table__caption govuk-table__caption--m">Cases it would open</caption>${head('Open', 'Location', 'Stage', 'Why')}
 <tbody class="govuk-table__body">${preview.casesToOpen.map(
         (c) =>
-          html`<tr class="govuk-table__row"><td class="govuk-table__cell">${tick('openCase', c.locationId, `Open a case for ${c.name}`)}</td><td class="govuk-table__cell">${c.name} <span class="govuk-hint">${c.locationId}</span></td><td class="govuk-table__cell">${c.stage === 'formal' ? 'Formal (notice and QIM)' : 'Informal'}</td><td class="govuk-table__cell">${c.trigger}</td></tr>`,
+          html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Open">${tick('openCase', c.locationId, `Open a case for ${c.name}`)}</td><td class="govuk-table__cell" data-label="Location">${c.name} <span class="govuk-hint">${c.locationId}</span></td><td class="govuk-table__cell" data-label="Stage">${c.stage === 'formal' ? 'Formal (notice and QIM)' : 'Informal'}</td><td class="govuk-table__cell" data-label="Why">${c.trigger}</td></tr>`,
       )}</tbody></table>${more(preview.casesToOpen.length, preview.casesToOpenCount)}`
     : html`<p class="govuk-body">It would open no case.</p>`;
   const resumes = preview.casesToResume.length
-    ? html`<table class="govuk-table" id="preview-resumes"><caption class="govuk-table__caption govuk-table__caption--m">Cases a new inspection would resume</caption>${head('Resume', 'Location', 'Case', 'New rating')}
+    ? html`<table class="govuk-table app-table--stack" id="preview-resumes"><caption class="govuk-table__caption govuk-table__caption--m">Cases a new inspection would resume</caption>${head('Resume', 'Location', 'Case', 'New rating')}
 <tbody class="govuk-table__body">${preview.casesToResume.map(
         (c) =>
-          html`<tr class="govuk-table__row"><td class="govuk-table__cell">${tick('resumeCase', c.locationId, `Resume the case of ${c.name}`)}</td><td class="govuk-table__cell">${c.name} <span class="govuk-hint">${c.locationId}</span></td><td class="govuk-table__cell">${c.caseId ? html`<a class="govuk-link" href="/cases/${pathSegment(c.caseId)}">${c.caseId}</a>` : ''}</td><td class="govuk-table__cell">${c.belowGood ? 'Below Good' : 'Good or better'}</td></tr>`,
+          html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Resume">${tick('resumeCase', c.locationId, `Resume the case of ${c.name}`)}</td><td class="govuk-table__cell" data-label="Location">${c.name} <span class="govuk-hint">${c.locationId}</span></td><td class="govuk-table__cell app-break" data-label="Case">${c.caseId ? html`<a class="govuk-link" href="/cases/${pathSegment(c.caseId)}">${c.caseId}</a>` : ''}</td><td class="govuk-table__cell" data-label="New rating">${c.belowGood ? 'Below Good' : 'Good or better'}</td></tr>`,
       )}</tbody></table>`
     : '';
   const concerns = preview.concernsToRaise.length
-    ? html`<table class="govuk-table" id="preview-concerns"><caption class="govuk-table__caption govuk-table__caption--m">Corporate concerns it would raise</caption>${head('Raise', 'Provider', 'Locations below Good')}
+    ? html`<table class="govuk-table app-table--stack" id="preview-concerns"><caption class="govuk-table__caption govuk-table__caption--m">Corporate concerns it would raise</caption>${head('Raise', 'Provider', 'Locations below Good')}
 <tbody class="govuk-table__body">${preview.concernsToRaise.map(
         (c) =>
-          html`<tr class="govuk-table__row"><td class="govuk-table__cell">${tick('raiseConcern', c.providerId, `Raise a corporate concern about ${c.name}`)}</td><td class="govuk-table__cell">${c.name} <span class="govuk-hint">${c.providerId}</span></td><td class="govuk-table__cell">${c.locationIds.join(', ')}</td></tr>`,
+          html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Raise">${tick('raiseConcern', c.providerId, `Raise a corporate concern about ${c.name}`)}</td><td class="govuk-table__cell" data-label="Provider">${c.name} <span class="govuk-hint">${c.providerId}</span></td><td class="govuk-table__cell" data-label="Locations below Good">${c.locationIds.join(', ')}</td></tr>`,
       )}</tbody></table>`
     : '';
   const parts = html`${cases}${resumes}${concerns}`;
@@ -394,11 +394,11 @@ ${radio('apply', 'Apply it straight away', 'Store the ratings and open, resume a
   : html`<div class="govuk-inset-text">Uploading through this page is not available on this deployment: put the file in the ratings intake bucket instead.</div>`}
 <h2 class="govuk-heading-m">Recent uploads</h2>
 ${runs.length
-  ? html`<table class="govuk-table"><caption class="govuk-table__caption govuk-visually-hidden">Ratings files uploaded, newest first</caption>
+  ? html`<table class="govuk-table app-table--stack"><caption class="govuk-table__caption govuk-visually-hidden">Ratings files uploaded, newest first</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Uploaded</th><th scope="col" class="govuk-table__header">File</th><th scope="col" class="govuk-table__header">Result</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Rows read</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Cases opened</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Rejected</th></tr></thead>
 <tbody class="govuk-table__body">${runs.slice(0, 20).map(
       (run) =>
-        html`<tr class="govuk-table__row"><td class="govuk-table__cell">${dateTime(run.startedAt)}</td><td class="govuk-table__cell app-break"><a class="govuk-link" href="/ratings/${pathSegment(run.runId)}">${run.fileName}</a></td><td class="govuk-table__cell">${run.status === 'done' ? html`<strong class="govuk-tag govuk-tag--green">Done</strong>` : run.status === 'failed' ? html`<strong class="govuk-tag govuk-tag--red">Failed</strong>` : run.status === 'accepted' ? html`<strong class="govuk-tag govuk-tag--grey">Accepted</strong>` : run.status === 'preview' ? html`<strong class="govuk-tag govuk-tag--yellow">Preview</strong>` : run.status === 'interrupted' ? html`<strong class="govuk-tag govuk-tag--orange">Interrupted</strong>` : html`<strong class="govuk-tag govuk-tag--blue">Running</strong>`}</td><td class="govuk-table__cell govuk-table__cell--numeric">${(run.summary ?? run.progress)?.rowsRead ?? 0}</td><td class="govuk-table__cell govuk-table__cell--numeric">${run.summary?.casesOpened ?? ''}</td><td class="govuk-table__cell govuk-table__cell--numeric">${(run.summary ?? run.progress)?.rowsRejected ?? 0}</td></tr>`,
+        html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Uploaded">${dateTime(run.startedAt)}</td><td class="govuk-table__cell app-break" data-label="File"><a class="govuk-link" href="/ratings/${pathSegment(run.runId)}">${run.fileName}</a></td><td class="govuk-table__cell" data-label="Result">${run.status === 'done' ? html`<strong class="govuk-tag govuk-tag--green">Done</strong>` : run.status === 'failed' ? html`<strong class="govuk-tag govuk-tag--red">Failed</strong>` : run.status === 'accepted' ? html`<strong class="govuk-tag govuk-tag--grey">Accepted</strong>` : run.status === 'preview' ? html`<strong class="govuk-tag govuk-tag--yellow">Preview</strong>` : run.status === 'interrupted' ? html`<strong class="govuk-tag govuk-tag--orange">Interrupted</strong>` : html`<strong class="govuk-tag govuk-tag--blue">Running</strong>`}</td><td class="govuk-table__cell govuk-table__cell--numeric" data-label="Rows read">${(run.summary ?? run.progress)?.rowsRead ?? 0}</td><td class="govuk-table__cell govuk-table__cell--numeric" data-label="Cases opened">${run.summary?.casesOpened ?? ''}</td><td class="govuk-table__cell govuk-table__cell--numeric" data-label="Rejected">${(run.summary ?? run.progress)?.rowsRejected ?? 0}</td></tr>`,
     )}</tbody></table>`
   : html`<p class="govuk-body">No file has been uploaded through this page yet.</p>`}`;
   return layout('Ratings', body, { active: '/ratings' });

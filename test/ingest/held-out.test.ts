@@ -315,7 +315,7 @@ describe('a preview for the first ingest, then applying all or chosen parts', ()
     expect(preview).toMatchObject({ dryRun: true, itemsWritten: 0, escalationCalls: 0, casesOpened: 0 });
     expect(preview.preview).toEqual({
       itemsToWrite: 4, // Pear House, Pear Lodge, Willow Court, and the provider Pear Care
-      casesToOpen: [{ locationId: '1-P1', name: 'Pear House', providerId: '1-PP', stage: 'formal', trigger: 'CQC rated Inadequate overall (published 2026-10-01)' }],
+      casesToOpen: [{ locationId: '1-P1', name: 'Pear House', providerId: '1-PP', stage: 'formal', trigger: 'CQC rated Inadequate overall (published 1 October 2026)' }],
       casesToOpenCount: 1,
       casesAlreadyOpen: 1,
       casesToResume: [{ locationId: '1-W', name: 'Willow Court', caseId: 'case-1', belowGood: false }],

@@ -24,11 +24,11 @@ describe('policy', () => {
   it('opens a formal case for Inadequate overall and an informal one for Requires improvement', () => {
     expect(caseFor({ ...where, ratings: ratings('Inadequate') }, policy)).toMatchObject({
       stage: 'formal',
-      trigger: 'CQC rated Inadequate overall (published 2026-01-10)',
+      trigger: 'CQC rated Inadequate overall (published 10 January 2026)',
     });
     expect(caseFor({ ...where, ratings: ratings('Requires improvement', { Safe: 'Inadequate' }) }, policy)).toMatchObject({
       stage: 'informal',
-      trigger: 'CQC rated Requires improvement overall (published 2026-01-10); below Good in Safe (Inadequate)',
+      trigger: 'CQC rated Requires improvement overall (published 10 January 2026); below Good in Safe (Inadequate)',
     });
   });
 

@@ -25,7 +25,7 @@ type Grounded = Pick<Case, 'openingRatings' | 'concerns' | 'trigger' | 'openedAt
 
 const meadowbank = location('1-1000000001', 'Meadowbank House', rated([RI, RI, 'Good', 'Good', 'Good', RI], '2026-10-02'));
 const ratingCase: Grounded = {
-  trigger: 'CQC rated Requires improvement overall (published 2026-10-02); below Good in Safe (Requires improvement), Well-led (Requires improvement)',
+  trigger: 'CQC rated Requires improvement overall (published 2 October 2026); below Good in Safe (Requires improvement), Well-led (Requires improvement)',
   openingRatings: { Overall: meadowbank.ratings.Overall!, Safe: meadowbank.ratings.Safe!, 'Well-led': meadowbank.ratings['Well-led']! },
   concerns: [],
   openedAt: '2026-11-16T09:00:00.000Z',

@@ -8,6 +8,8 @@ import type { Product } from '../support/product';
 import { BOARD_QUORATE } from '../support/product';
 import { runPage, startRun } from '../../functions/web/ratings-page';
 import type { Case } from '../../functions/lib/model';
+import { keys } from '../../functions/lib/table';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { dateTimeWords, longDate } from '../../functions/lib/dates';
 import {
   FORMULA_AREA,
@@ -230,6 +232,25 @@ describe('the web pages', () => {
     expect((await get(`/cases/${caseId(OAKFIELD)}/emails/no-such-message`)).status).toBe(404);
     expect((await get(`/cases/${caseId(MEADOWBANK)}/emails/${encodeURIComponent(sent.messageId)}`)).status).toBe(404);
     expect((await get(`/cases/${caseId(OAKFIELD)}/emails/%E0%A4%A`)).status).toBe(404);
+  });
+
+  it('a case: a decision recorded but not yet delivered to the workflow shows as being recorded', async () => {
+    const at = product.runtime.clock.now().toISOString();
+    const task = {
+      taskId: 'pages-test-recording', caseId: caseId(MEADOWBANK), step: 'Approve Quality Improvement Notice', assignee: 'officer-1', allowedDecisions: ['approve', 'reject'],
+      taskToken: 'not-a-real-token', status: 'decided' as const, createdAt: at, expiresAt: at,
+      recorded: { decision: 'approve', step: 'Approve Quality Improvement Notice', by: 'Tom Reid', at, note: '', details: {}, auditAfter: 0 },
+    };
+    await product.runtime.deps.store.putTask(task);
+    try {
+      const page = text((await get(`/cases/${caseId(MEADOWBANK)}`)).html);
+      expect(page).toContain('Being recorded');
+      expect(page).toMatch(/Approve Quality Improvement Notice: Approve[^.]*, by Tom Reid on \d{1,2} \w+ 2026, \d{1,2}(:\d{2})?(am|pm)\. The decision is kept/);
+    } finally {
+      const { doc, tableName } = product.runtime.deps.store;
+      await doc.send(new DeleteCommand({ TableName: tableName, Key: keys.task(task.taskId) }));
+    }
+    expect(text((await get(`/cases/${caseId(MEADOWBANK)}`)).html)).not.toContain('Being recorded');
   });
 
   it('a closed case marks "Case closed" as the current rung and shows the outcome', async () => {

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Product } from '../support/product';
 import { demoRatingsCsv, DEMO_LOCATIONS } from '../../local/demo';
 import { keys } from '../../functions/lib/table';
-import { browserUnavailable, launchBrowser, onCi, screenshot, seriousViolations } from '../support/browser';
+import { browserUnavailable, horizontalOverflow, launchBrowser, onCi, screenshot, seriousViolations } from '../support/browser';
 
 const missing = browserUnavailable();
 if (missing && onCi()) {
@@ -28,9 +28,13 @@ describe.skipIf(Boolean(missing))('the Ratings page in a browser', () => {
   let page: Page;
 
   async function review(name: string, target: Page = page): Promise<void> {
+    // Dates in words here too: a case's reason reads "published 2 October 2026", never 2026-10-02.
+    expect((await target.locator('body').innerText()).match(/\b\d{4}-\d{2}-\d{2}\b/g), `${name}: ISO dates`).toBeNull();
     for (const width of [1280, 320]) {
       await target.setViewportSize({ width, height: 900 });
       await screenshot(target, `${name}-${width}`);
+      const overflow = await horizontalOverflow(target);
+      expect(overflow.scrollWidth, `${name} at ${width}px is ${overflow.scrollWidth}px wide: ${overflow.wider.join('; ')}`).toBeLessThanOrEqual(width);
       const violations = await seriousViolations(target);
       expect(violations, `${name} at ${width}px: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
     }
