@@ -28,8 +28,10 @@ export interface MemoEntry {
   locationId: string;
   locationName: string;
   address: string;
+  postcode: string;
   contactName: string;
   contactPhone: string;
+  contactEmail: string;
   addedAt: string;
   caseId: string;
 }
@@ -46,7 +48,10 @@ export function memoCases(cases: readonly CaseSummary[], now: Date): CaseSummary
   return [...newest.values()].filter((record) => record.memo!.rag !== 'GREEN' || new Date(record.memo!.addedAt).getTime() >= greenSince);
 }
 
-export async function loadMemo(deps: HttpDeps): Promise<{ entries: MemoEntry[]; areas: string[] }> {
+/** What the memo reads: the pages pass their deps, the scheduled publish its own. */
+export type MemoDeps = Pick<HttpDeps, 'store' | 'clock' | 'config'>;
+
+export async function loadMemo(deps: MemoDeps): Promise<{ entries: MemoEntry[]; areas: string[] }> {
   const [cases, contracts] = await Promise.all([listCaseSummaries(deps.store), ContractIndex.load(deps.store)]);
   const listed = memoCases(cases, deps.clock.now());
   const [locations, providers] = await Promise.all([
@@ -67,8 +72,10 @@ export async function loadMemo(deps: HttpDeps): Promise<{ entries: MemoEntry[]; 
       locationId: record.locationId,
       locationName: location?.name ?? record.locationId,
       address: addressText(location?.address),
+      postcode: location?.address.postcode ?? '',
       contactName: officer?.name ?? record.leadOfficer,
       contactPhone: officer?.phone ?? '',
+      contactEmail: officer?.email ?? '',
       addedAt: record.memo!.addedAt,
       caseId: record.caseId,
     };
@@ -129,29 +136,62 @@ export function csvCell(value: string): string {
   return `"${safe.replaceAll('"', '""')}"`;
 }
 
+/**
+ * The memo as CSV, a stable schema neighbouring authorities can automate (README: "Our memo CSV").
+ * Columns are only ever added at the end; a change to what a column means bumps
+ * MEMO_CSV_SCHEMA_VERSION. Every row carries the version, the authority and the list's date, so a
+ * row read on its own still says whose list it is and how old.
+ */
+export const MEMO_CSV_SCHEMA_VERSION = '1';
+
 export const MEMO_CSV_COLUMNS = [
-  'Section',
-  'Area',
-  'Type of service',
-  'Service',
-  'Provider',
-  'Address',
-  'Council contact',
-  'Contact telephone',
-  'Date added',
-  'CQC location ID',
+  'schema_version',
+  'authority',
+  'list_date',
+  'status',
+  'since',
+  'cqc_location_id',
+  'location_name',
+  'provider_name',
+  'address',
+  'postcode',
+  'area',
+  'service_type',
+  'contact_name',
+  'contact_phone',
+  'contact_email',
 ] as const;
 
-export async function memoCsv(deps: HttpDeps): Promise<string> {
-  const { entries } = await loadMemo(deps);
+export function memoCsvFromEntries(entries: readonly MemoEntry[], authority: string, today: string): string {
   const lines = [MEMO_CSV_COLUMNS.map(csvCell).join(',')];
   for (const entry of entries) {
     lines.push(
-      [entry.rag, entry.area, entry.serviceType, entry.locationName, entry.providerName, entry.address, entry.contactName, entry.contactPhone, entry.addedAt.slice(0, 10), entry.locationId]
+      [
+        MEMO_CSV_SCHEMA_VERSION,
+        authority,
+        today,
+        entry.rag,
+        entry.addedAt.slice(0, 10),
+        entry.locationId,
+        entry.locationName,
+        entry.providerName,
+        entry.address,
+        entry.postcode,
+        entry.area,
+        entry.serviceType,
+        entry.contactName,
+        entry.contactPhone,
+        entry.contactEmail,
+      ]
         .map(csvCell)
         .join(','),
     );
   }
   // A byte order mark so spreadsheet programs read the names as UTF-8; CRLF as RFC 4180 has it.
   return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+export async function memoCsv(deps: MemoDeps): Promise<string> {
+  const { entries } = await loadMemo(deps);
+  return memoCsvFromEntries(entries, deps.config.authority.name, deps.clock.now().toISOString().slice(0, 10));
 }
