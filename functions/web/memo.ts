@@ -145,7 +145,7 @@ function neighboursSection(entries: readonly MemoEntry[], lists: Awaited<ReturnT
   return html`<section class="app-memo-section" aria-labelledby="section-neighbours">
 <h2 class="govuk-heading-l" id="section-neighbours">Neighbouring authorities' lists</h2>
 ${lists.length
-  ? html`<p class="govuk-body">Their statuses are shown beside ours above. Lists loaded: ${lists.map((list, index) => html`${index ? '; ' : ''}${list.authority}, ${listAge(list.listDate, now)}`)}.${unmatched ? ` ${plural(unmatched, 'row')} of their lists match no service here.` : ''}</p>
+  ? html`<p class="govuk-body">Their statuses are shown beside ours above. Lists loaded: ${lists.map((list, index) => html`${index ? '; ' : ''}${list.authority}, ${listAge(list.listDate, now)}`)}.${unmatched ? ` ${plural(unmatched, 'row')} of their lists ${unmatched === 1 ? 'matches' : 'match'} no service here.` : ''}</p>
 ${only.length
   ? html`<table class="govuk-table app-memo-table app-table--stack"><caption class="govuk-table__caption govuk-table__caption--m">Services on their lists and not on ours</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Service</th><th scope="col" class="govuk-table__header">Neighbouring authorities</th></tr></thead>
