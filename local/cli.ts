@@ -7,6 +7,7 @@
  *   npm run audit:verify
  *   npm run import:contracts -- <register.csv|register.xlsx> [--apply]
  *   npm run import:tracker -- <tracker.csv|tracker.xlsx> [--apply]
+ *   npm run import:neighbours -- --authority "Dorset Council" [--date 2026-11-20] <list.csv> [--apply]
  *
  * audit:verify also works with the product stopped: it then opens the data folder itself (its
  * table, checkpoint key and checkpoints) and writes the checkpoint itself.
@@ -27,7 +28,8 @@ import { escalationPort } from '../functions/ladder/cases';
 import type { LadderDeps } from '../functions/ladder/context';
 import type { Clock } from '../functions/lib/clock';
 import { runIngestCli } from '../functions/ingest/cli';
-import { formatRegisterPlan, runCouncilCli } from '../functions/council/cli';
+import { formatNeighbourPlan, formatRegisterPlan, runCouncilCli } from '../functions/council/cli';
+import { applyNeighbours, previewNeighbours } from '../functions/council/neighbours';
 import { applyRegister, previewRegister } from '../functions/council/contracts-import';
 import { applyTracker, formatTrackerPlan, previewTracker } from '../functions/council/tracker';
 import { startDynamo } from './dynamo';
@@ -190,6 +192,22 @@ function importTracker(args: string[]): Promise<number> {
   );
 }
 
+function importNeighbours(args: string[]): Promise<number> {
+  return withProduct((deps) =>
+    runCouncilCli(
+      args,
+      {
+        usage: 'usage: npm run import:neighbours -- --authority "Dorset Council" [--date YYYY-MM-DD] <list.csv|list.xlsx> [--apply]',
+        options: ['authority', 'date'],
+        preview: (body, fileName, options) => previewNeighbours(deps, body, fileName, { authority: options.authority, listDate: options.date }),
+        apply: (body, fileName, options) => applyNeighbours(deps, body, fileName, CLI_ACTOR, { authority: options.authority, listDate: options.date }),
+        format: formatNeighbourPlan,
+      },
+      { stdout: process.stdout, stderr: process.stderr },
+    ),
+  );
+}
+
 function printAuditReport(report: AuditReport): void {
   const against = report.checkpoint
     ? `against checkpoint #${report.checkpoint.number} of ${report.checkpoint.writtenAt} (${report.checkpoint.cases} cases; ${report.casesSinceCheckpoint} opened since)`
@@ -255,8 +273,10 @@ async function main(argv: string[]): Promise<number> {
       return importContracts(args);
     case 'import-tracker':
       return importTracker(args);
+    case 'import-neighbours':
+      return importNeighbours(args);
     default:
-      console.error('usage: tsx local/cli.ts clock|ingest|audit-verify|import-contracts|import-tracker ...');
+      console.error('usage: tsx local/cli.ts clock|ingest|audit-verify|import-contracts|import-tracker|import-neighbours ...');
       return 2;
   }
 }

@@ -8,6 +8,8 @@ import type { Contract } from '../functions/lib/model';
 import { LOCATIONS_HEADER } from '../functions/ingest/columns';
 import { csvLine } from '../functions/ingest/csv';
 import { REGISTER_HEADER } from '../functions/council/register';
+import { SIMPLE_NEIGHBOUR_HEADER } from '../functions/council/neighbours';
+import { memoCsvFromEntries, type MemoEntry } from '../functions/web/memo';
 
 /** CQC's real Locations header, as ingestion knows it. */
 export { LOCATIONS_HEADER };
@@ -167,4 +169,49 @@ export function demoContracts(locations: DemoLocation[] = DEMO_LOCATIONS): Contr
       placementsStopped: false,
     };
   });
+}
+
+/** A day `days` before `today`, as YYYY-MM-DD. */
+function daysBefore(today: Date, days: number): string {
+  return new Date(today.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export interface DemoNeighbourList {
+  authority: string;
+  fileName: string;
+  body: string;
+  /** Given with the import when the file does not state it (the simple format). */
+  listDate?: string;
+}
+
+/**
+ * Two neighbouring authorities' lists, loaded through the neighbours' import at demo start:
+ * Dorset Council runs this product, so its list is a Managed Placements Memo CSV (written by our own
+ * writer) and names Oakfield by its CQC id; Eastshire County Council sends the simple format, no ids,
+ * so its rows are matched by name and postcode, and its list is six weeks old (out of date). Each
+ * has a service we do not know, listed as unmatched.
+ */
+export function demoNeighbourLists(today: Date): DemoNeighbourList[] {
+  const dorset: MemoEntry[] = [
+    {
+      rag: 'RED', area: 'Out of county', serviceType: 'NC', providerId: '1-900000001', providerName: 'Hawthorn Care Group Ltd', locationId: '1-1000000002',
+      locationName: 'Oakfield Nursing Home', address: '3 Church Road, Kingsmoor, WS4 2CD', postcode: 'WS4 2CD', contactName: 'Adult Social Care Quality Team',
+      contactPhone: '01305 000 000', contactEmail: 'care.quality@dorset.example.gov.uk', addedAt: daysBefore(today, 20), caseId: '',
+    },
+    {
+      rag: 'AMBER', area: 'Weymouth', serviceType: 'RC', providerId: '1-700000001', providerName: 'Seaview Care Ltd', locationId: '1-3000000009',
+      locationName: 'Seaview House', address: '1 Esplanade, Weymouth, DT4 7AA', postcode: 'DT4 7AA', contactName: 'Adult Social Care Quality Team',
+      contactPhone: '01305 000 000', contactEmail: 'care.quality@dorset.example.gov.uk', addedAt: daysBefore(today, 35), caseId: '',
+    },
+  ];
+  const eastshire = [
+    SIMPLE_NEIGHBOUR_HEADER,
+    ['Hawthorn Care Group Ltd', '', 'Meadowbank House', 'WS1 4AB', 'Placing with restrictions', daysBefore(today, 50), 'Jo Marsh, 01632 961 000'],
+    ['Bluebell Homes Ltd', '', 'Willow Court', 'ws7 3jk', 'Placing again', daysBefore(today, 45), 'Jo Marsh, 01632 961 000'],
+    ['Harbour Homes Ltd', '', 'Harbour View', 'ES3 1XY', 'Not placing', daysBefore(today, 60), 'Jo Marsh, 01632 961 000'],
+  ];
+  return [
+    { authority: 'Dorset Council', fileName: 'dorset-memo.csv', body: memoCsvFromEntries(dorset, 'Dorset Council', daysBefore(today, 2)) },
+    { authority: 'Eastshire County Council', fileName: 'eastshire-status-list.csv', body: eastshire.map((cells) => csvLine(cells)).join('\r\n'), listDate: daysBefore(today, 42) },
+  ];
 }

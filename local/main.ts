@@ -59,7 +59,7 @@ Care quality escalation — running locally (no AWS account needed)
   Virtual clock     ${runtime.clock.now().toISOString()}   move it: npm run clock -- advance "6 months"
   Data folder       ${dataDir}
   Lambdas           ${runtime.lambdaCode === 'bundles' ? `the synthesized bundles in ${resolve(env.LAMBDA_BUNDLES ?? '')}` : 'from source'}
-  ${demo ? `Demo loaded: ${demo.contracts} contracts, ${demo.rowsRead} rating rows; ${demo.casesOpened} cases opened.` : `${cases.length} cases on record.`}
+  ${demo ? `Demo loaded: ${demo.contracts} contracts, ${demo.rowsRead} rating rows; ${demo.casesOpened} cases opened; ${demo.neighbourLists} neighbours' lists.` : `${cases.length} cases on record.`}
 
 Any AWS SDK or CLI works against these endpoints with region eu-west-2 and any credentials, e.g.
   aws --endpoint-url ${endpoints.stepfunctions} stepfunctions list-executions --state-machine-arn ${runtime.stateMachineArn}

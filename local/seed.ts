@@ -1,6 +1,10 @@
-/** Loads the demo into an empty store: contracts first, then the ratings file through ingestion. */
+/**
+ * Loads the demo into an empty store: contracts first, then the ratings file through ingestion,
+ * then two neighbouring authorities' lists through the neighbours' import.
+ */
 import type { Runtime } from './runtime';
-import { demoRatingsCsv, demoRegisterCsv } from './demo';
+import { demoNeighbourLists, demoRatingsCsv, demoRegisterCsv } from './demo';
+import { applyNeighbours } from '../functions/council/neighbours';
 import { applyRegister } from '../functions/council/contracts-import';
 import { ingestCsvText } from './ingest-text';
 
@@ -8,6 +12,7 @@ export interface DemoSummary {
   contracts: number;
   rowsRead: number;
   casesOpened: number;
+  neighbourLists: number;
 }
 
 export async function loadDemoIfEmpty(runtime: Runtime): Promise<DemoSummary | undefined> {
@@ -17,5 +22,9 @@ export async function loadDemoIfEmpty(runtime: Runtime): Promise<DemoSummary | u
   const register = await applyRegister(runtime.deps, Buffer.from(demoRegisterCsv(), 'utf8'), 'demo-register.csv', 'demo');
   const summary = await ingestCsvText(runtime.deps, demoRatingsCsv(), 'demo-ratings.csv');
   await runtime.idle();
-  return { contracts: register.summary.added, rowsRead: summary.rowsRead, casesOpened: summary.casesOpened };
+  const lists = demoNeighbourLists(runtime.clock.now());
+  for (const list of lists) {
+    await applyNeighbours(runtime.deps, Buffer.from(list.body, 'utf8'), list.fileName, 'demo', { authority: list.authority, ...(list.listDate ? { listDate: list.listDate } : {}) });
+  }
+  return { contracts: register.summary.added, rowsRead: summary.rowsRead, casesOpened: summary.casesOpened, neighbourLists: lists.length };
 }

@@ -5,11 +5,15 @@
  *   the plan (added, changed, ended, rejected rows with line and reason); with `apply=true` applied.
  * - `POST /admin/tracker/import?fileName=&apply=false|true` (body: the tracker of cases under way):
  *   which cases would resume at which step, rejected rows; with `apply=true` the cases are started.
+ * - `POST /admin/neighbours/import?fileName=&authority=&listDate=&apply=false|true` (body: a
+ *   neighbouring authority's status list): its rows with their matches, unmatched and rejected
+ *   rows; with `apply=true` it replaces that authority's list.
  */
 import { BadInput } from '../lib/errors';
 import type { HttpDeps, HttpRequest, HttpResponse } from '../http-api/app';
 import { applyRegister, previewRegister } from './contracts-import';
 import { applyTracker, previewTracker } from './tracker';
+import { applyNeighbours, previewNeighbours, type NeighbourOptions } from './neighbours';
 
 function fileName(request: HttpRequest): string {
   const name = request.query.fileName ?? 'register.csv';
@@ -35,6 +39,12 @@ export async function routeCouncilApi(
   if (request.method === 'POST' && request.path === '/admin/tracker/import') {
     const apply = request.query.apply === 'true';
     const plan = apply ? await applyTracker(deps, body(request), fileName(request), user) : await previewTracker(deps, body(request), fileName(request));
+    return json(200, plan);
+  }
+  if (request.method === 'POST' && request.path === '/admin/neighbours/import') {
+    const apply = request.query.apply === 'true';
+    const options: NeighbourOptions = { authority: request.query.authority?.slice(0, 200), listDate: request.query.listDate };
+    const plan = apply ? await applyNeighbours(deps, body(request), fileName(request), user, options) : await previewNeighbours(deps, body(request), fileName(request), options);
     return json(200, plan);
   }
   return undefined;

@@ -8,6 +8,8 @@ import { basename } from 'node:path';
 import { MissingColumns } from './table-file';
 import type { Rejection } from './register';
 import type { RegisterPlan } from './contracts-import';
+import { MATCH_WORDS, NEIGHBOUR_STATUS_WORDS, type NeighbourPlan } from './neighbours';
+import { longDate } from '../lib/dates';
 
 export interface Writer {
   write(text: string): unknown;
@@ -41,6 +43,26 @@ export function formatRegisterPlan(plan: RegisterPlan, applied: boolean): string
   if (plan.unusedColumns.length) lines.push(`Columns not used: ${plan.unusedColumns.join(', ')}`);
   if (plan.notInFile.length) lines.push(`Live contracts on record that this file does not mention (left as they are): ${plan.notInFile.join(', ')}`);
   if (!applied) lines.push('Nothing has been changed. Run again with --apply to apply it.');
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatNeighbourPlan(plan: NeighbourPlan, applied: boolean): string {
+  const { summary } = plan;
+  const dateFrom = plan.listDateFrom === 'file' ? 'from the file' : plan.listDateFrom === 'given' ? 'as given' : 'the day it was imported';
+  const lines = [
+    `${plan.file}: ${plan.rowsRead} rows after the header (line ${plan.headerLine}), ${plan.fileFormat.toUpperCase()}, ${plan.format === 'memo' ? 'a Managed Placements Memo CSV' : 'the simple format'}`,
+    `${plan.authority}'s list of ${longDate(plan.listDate)} (${dateFrom}).`,
+    plan.kind === 'unchanged'
+      ? 'It is the list on record already: nothing changes.'
+      : `${applied ? 'Applied' : 'Would apply'}: ${plan.kind === 'replaced' ? `replaces the list of ${longDate(plan.before!.listDate)} (${plan.before!.entryCount} rows)` : 'a new source'}; ${summary.entries} rows, ${summary.matchedById} matched by CQC location id, ${summary.matchedByNamePostcode} by name and postcode, ${summary.unmatched} unmatched.`,
+  ];
+  for (const entry of plan.entries) {
+    const what = `${entry.locationName ?? entry.locationId}${entry.postcode ? `, ${entry.postcode}` : ''}: ${NEIGHBOUR_STATUS_WORDS[entry.rag]} since ${longDate(entry.since)}`;
+    lines.push(`  line ${entry.line}: ${what} — ${entry.match ? `${MATCH_WORDS[entry.match.by]} (${entry.match.name}, ${entry.match.locationId})` : `unmatched: ${entry.unmatched}`}`);
+  }
+  if (plan.rejections.length) lines.push(`Rejected (${plan.rejections.length}):`, ...rejectionLines(plan.rejections));
+  if (plan.unusedColumns.length) lines.push(`Columns not used: ${plan.unusedColumns.join(', ')}`);
+  if (!applied && plan.kind !== 'unchanged') lines.push('Nothing has been changed. Run again with --apply to apply it.');
   return `${lines.join('\n')}\n`;
 }
 

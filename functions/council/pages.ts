@@ -18,6 +18,7 @@ import { applyRegister, contractAuditId, previewRegister, providerAuditId, type 
 import { loadUpload, saveUpload, uploadMetaSchema, type UploadMeta } from './uploads';
 import { isEmail } from './table-file';
 import { releaseHeldLetters } from './held-letters';
+import { isNeighbourPagePath, neighbourPage } from './neighbour-pages';
 
 const FORM = { upload: 'contracts-import', apply: 'contracts-apply', edit: 'contract-edit', contact: 'provider-contact' } as const;
 const ID = '([A-Za-z0-9_./-]{1,120})';
@@ -25,7 +26,7 @@ const CONTRACT = new RegExp(`^/contracts/${ID}$`);
 const CONTACTS = /^\/providers\/([A-Za-z0-9_-]{1,120})\/contacts$/;
 
 export function isCouncilPagePath(path: string): boolean {
-  return /^\/contracts(\/|$)/.test(path) || CONTACTS.test(path);
+  return /^\/contracts(\/|$)/.test(path) || CONTACTS.test(path) || isNeighbourPagePath(path);
 }
 
 function row(key: string, value: SafeHtml | string): SafeHtml {
@@ -393,6 +394,7 @@ async function postContact(deps: HttpDeps, request: HttpRequest, user: string, p
 export async function councilPage(deps: HttpDeps, request: HttpRequest, user: string): Promise<HttpResponse | undefined> {
   const { path } = request;
   if (!isCouncilPagePath(path)) return undefined;
+  if (isNeighbourPagePath(path)) return neighbourPage(deps, request, user);
   const method = request.method === 'HEAD' ? 'GET' : request.method;
   const contacts = CONTACTS.exec(path);
   if (method === 'POST') {

@@ -17,6 +17,8 @@ export const CRASH_POINTS = [
   'openCase:afterStart',
   /** Ingestion: a chunk of locations written (with their escalation marks), calls not made. */
   'ingest:afterWrite',
+  /** A neighbour's status list: the list written, its audit event not yet. */
+  'neighbours:afterWrite',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

@@ -33,6 +33,8 @@ import { letterView } from './letter-view';
 import { layout } from './layout';
 import { mailProblemsBlock } from './mail-problems';
 import { caseContactsBlock } from '../council/blocks';
+import { neighbourStatusesByLocation } from '../council/neighbours';
+import { neighbourStatusList } from '../council/neighbour-pages';
 
 function row(key: string, value: SafeHtml | string): SafeHtml {
   return html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">${key}</dt><dd class="govuk-summary-list__value">${value}</dd></div>`;
@@ -113,6 +115,13 @@ ${details.length
 </li>`;
 }
 
+async function neighboursRow(deps: HttpDeps, locationId: string, now: Date): Promise<SafeHtml> {
+  const { lists, byLocation } = await neighbourStatusesByLocation(deps.store, now);
+  if (lists.length === 0) return html``;
+  const statuses = byLocation.get(locationId);
+  return row('Neighbouring authorities', statuses ? neighbourStatusList(statuses, now) : html`Not on ${lists.map((list) => list.authority).join(', ')}'s ${lists.length === 1 ? 'list' : 'lists'} (<a class="govuk-link" href="/memo/neighbours">every list</a>)`);
+}
+
 export async function casePage(deps: HttpDeps, caseId: string): Promise<string> {
   const record = await deps.store.getCase(caseId);
   if (!record) throw new NotFound(`There is no case ${caseId}.`);
@@ -127,6 +136,7 @@ export async function casePage(deps: HttpDeps, caseId: string): Promise<string> 
   ]);
   const officer = deps.config.officers.find((item) => item.id === record.leadOfficer);
   const contactsBlock = await caseContactsBlock(deps, record);
+  const neighbours = await neighboursRow(deps, record.locationId, now);
   // Only what is current: a closed case has no live steps or deadlines, a retried failure is history.
   const pending = record.status === 'open' ? tasks.filter((task) => task.status === 'pending') : [];
   // Decided but not yet delivered to the workflow (a crash in between, or it is happening now):
@@ -199,6 +209,7 @@ ${deadlines.length
 <dl class="govuk-summary-list">
 ${row('Position', record.commissioningPosition ? POSITION_LABELS[record.commissioningPosition] : 'Not decided yet (it is decided at the Quality Improvement Meeting)')}
 ${row('Managed Placements Memo', record.memo ? html`${ragTag(record.memo.rag)} since ${longDate(record.memo.addedAt)}` : 'Not on the memo')}
+${neighbours}
 ${record.serviceUsersInformed !== undefined ? row('People using the service told', record.serviceUsersInformed ? 'Yes' : 'No') : ''}
 ${record.qim ? row('Quality Improvement Meeting', html`${longDate(record.qim.date)} at ${clockTimeWords(record.qim.time)}, ${record.qim.venue}${record.qim.attendees.length ? html`<br><span class="govuk-body-s">Also expected: ${record.qim.attendees.join('; ')}</span>` : ''}${record.qimCount > 1 ? html`<br><span class="govuk-body-s">${plural(record.qimCount, 'meeting')} held so far</span>` : ''}`) : ''}
 </dl>

@@ -13,6 +13,8 @@ import { ContractIndex, listCaseSummaries, type CaseSummary } from './data';
 import { longDate, pathSegment, plural, ragTag, ratingTag, shortDate, stageTag } from './format';
 import { layout } from './layout';
 import { providerContractsBlock } from '../council/blocks';
+import { neighbourStatusesByLocation } from '../council/neighbours';
+import { neighbourStatusList } from '../council/neighbour-pages';
 
 const DOMAINS = ['Overall', ...KEY_QUESTIONS];
 
@@ -35,6 +37,9 @@ export async function providerPage(deps: HttpDeps, providerId: string): Promise<
   const flagged = Boolean(concern) || belowGood.length >= threshold;
   const name = provider?.name ?? providerId;
   const contractsBlock = await providerContractsBlock(deps, providerId);
+  const now = deps.clock.now();
+  const neighbours = await neighbourStatusesByLocation(deps.store, now);
+  const named = locations.filter((location) => neighbours.byLocation.has(location.locationId));
   locations.sort((a, b) => a.name.localeCompare(b.name));
 
   const body = html`<a class="govuk-back-link app-no-print" href="/cases">All cases</a>
@@ -73,6 +78,19 @@ ${DOMAINS.map((domain) => html`<td class="govuk-table__cell" data-label="${domai
 <td class="govuk-table__cell" data-label="Case">${latest ? html`${caseLink(latest)}${latest.memo ? html`<br>${ragTag(latest.memo.rag)}` : ''}` : html`<span class="app-muted">No case</span>`}</td></tr>`;
     })}</tbody></table>`
   : html`<p class="govuk-body">No locations are on record for this provider.</p>`}
+
+${neighbours.lists.length
+  ? html`<h2 class="govuk-heading-m">Neighbouring authorities' lists</h2>
+${named.length
+  ? html`<table class="govuk-table app-table--stack"><caption class="govuk-table__caption govuk-visually-hidden">This provider's locations on neighbouring authorities' lists, beside ours</caption>
+<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Location</th><th scope="col" class="govuk-table__header">Our memo</th><th scope="col" class="govuk-table__header">Neighbouring authorities</th></tr></thead>
+<tbody class="govuk-table__body">${named.map((location) => {
+      const ours = own.find((record) => record.locationId === location.locationId && record.memo)?.memo;
+      return html`<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">${location.name}</th><td class="govuk-table__cell" data-label="Our memo">${ours ? html`${ragTag(ours.rag)} since ${longDate(ours.addedAt)}` : html`<span class="app-muted">Not on our memo</span>`}</td><td class="govuk-table__cell" data-label="Neighbouring authorities">${neighbourStatusList(neighbours.byLocation.get(location.locationId), now)}</td></tr>`;
+    })}</tbody></table>`
+  : html`<p class="govuk-body">No location of this provider is on ${neighbours.lists.map((list) => list.authority).join(', ')}'s ${neighbours.lists.length === 1 ? 'list' : 'lists'}.</p>`}
+<p class="govuk-body"><a class="govuk-link" href="/memo/neighbours">Every neighbour's list</a></p>`
+  : ''}
 
 ${contractsBlock}
 

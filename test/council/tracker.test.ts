@@ -78,7 +78,7 @@ describe('cases already under way, from the tracker', () => {
     }
     // The memo shows the imported positions.
     const memo = await (await fetch(`${product.url}/memo.csv`, { headers: { cookie: `session=${product.runtime.adminToken}` } })).text();
-    expect(memo).toMatch(/"RED","Kingsmoor".*"1-1000000002"/);
+    expect(memo).toMatch(/"RED","[\d-]+","1-1000000002",.*"Kingsmoor"/);
 
     // Act: the same file again.
     const again = await post(true);

@@ -11,6 +11,8 @@ import type { Case } from '../../functions/lib/model';
 import { keys } from '../../functions/lib/table';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { dateTimeWords, longDate } from '../../functions/lib/dates';
+import { isoDate } from '../../functions/lib/clock';
+import { MEMO_CSV_COLUMNS } from '../../functions/web/memo';
 import {
   FORMULA_AREA,
   HOMECARE,
@@ -310,17 +312,17 @@ describe('the web pages', () => {
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const csv = bytes.subarray(3).toString('utf8');
     const rows = parseCsv(csv);
-    expect(rows[0]).toEqual(['Section', 'Area', 'Type of service', 'Service', 'Provider', 'Address', 'Council contact', 'Contact telephone', 'Date added', 'CQC location ID']);
+    expect(rows[0]).toEqual([...MEMO_CSV_COLUMNS]);
     expect(rows).toHaveLength(4);
-    expect(rows[1]).toEqual(['RED', 'Kingsmoor', 'NC', 'Oakfield Nursing Home', 'Hawthorn Care Group Ltd', '3 Church Road, Kingsmoor, WS4 2CD', 'Tom Reid', '01632 960 102', expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), OAKFIELD]);
-    const hostile = rows.find((row) => row[9] === HOSTILE_LOCATION_ID)!;
-    expect(hostile[0]).toBe('AMBER');
-    expect(hostile[1]).toBe(`'${FORMULA_AREA}`);
-    expect(hostile[3]).toBe(HOSTILE_LOCATION);
-    expect(hostile[4]).toBe(HOSTILE_PROVIDER);
-    expect(rows[3]![0]).toBe('GREEN');
+    expect(rows[1]).toEqual(['1', 'Westshire County Council', isoDate(product.runtime.clock.now()), 'RED', expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), OAKFIELD, 'Oakfield Nursing Home', 'Hawthorn Care Group Ltd', '3 Church Road, Kingsmoor, WS4 2CD', 'WS4 2CD', 'Kingsmoor', 'NC', 'Tom Reid', '01632 960 102', 'tom.reid@westshire.example.gov.uk']);
+    const hostile = rows.find((row) => row[5] === HOSTILE_LOCATION_ID)!;
+    expect(hostile[3]).toBe('AMBER');
+    expect(hostile[10]).toBe(`'${FORMULA_AREA}`);
+    expect(hostile[6]).toBe(HOSTILE_LOCATION);
+    expect(hostile[7]).toBe(HOSTILE_PROVIDER);
+    expect(rows[3]![3]).toBe('GREEN');
     // Every cell is quoted, so no comma or quote in a name can shift the columns.
-    expect(csv.split('\r\n')[1]).toMatch(/^"RED","Kingsmoor",/);
+    expect(csv.split('\r\n')[1]).toMatch(/^"1","Westshire County Council","\d{4}-\d{2}-\d{2}","RED",/);
     expect(csv).toContain('""Co""');
   });
 
