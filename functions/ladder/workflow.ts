@@ -32,6 +32,7 @@ import { listMeetings } from './board';
 import { eventTime, FOLLOWED_EVENTS, responseDue } from './due';
 import { adoptRecordedDecision } from './complete-task';
 import { sendLetterToHostAuthority, sendPartnershipLetter } from '../council/routes';
+import { approvedLetters, asApproved, LetterChanged, qualityImprovementNoticeEmails } from './outgoing';
 
 // ---- what crosses the boundary from the state machine ----------------------------------------
 
@@ -177,6 +178,23 @@ export function terminationTerms(deps: LadderDeps, context: CaseContext, state: 
     endDate: longDate(addDays(now, noticeDays)),
     placements: context.contract?.placements ?? 0,
   };
+}
+
+/**
+ * Letters that changed after their approval are not sent: the approval's task is closed (it was
+ * delivered: this step runs because of it), the change is on the audit trail, and `LetterChanged`
+ * takes the state machine back to the approval step, which asks the officer again.
+ */
+async function letterChangedAsksAgain<T>(deps: LadderDeps, state: WorkflowState, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof LetterChanged)) throw error;
+    const taskId = state.decision?.taskId;
+    if (taskId) await deps.store.transitionTask(taskId, 'decided', { status: 'used', deliveredAt: nowIso(deps) });
+    await audit(deps, state.caseId, 'letters changed after approval: not sent, approval asked again', { step: state.decision?.step, reason: error.message });
+    throw error;
+  }
 }
 
 // ---- the steps ---------------------------------------------------------------------------------
@@ -479,11 +497,11 @@ type Action = (deps: LadderDeps, context: CaseContext, state: WorkflowState, eve
 
 const ACTIONS: Record<ActionEvent['action'], Action> = {
   async sendLetterToHostAuthority(deps, context, state) {
-    return next(await sendLetterToHostAuthority(deps, context), state.decision);
+    return next(await letterChangedAsksAgain(deps, state, () => sendLetterToHostAuthority(deps, context, state.decision?.details)), state.decision);
   },
 
-  async sendPartnershipLetter(deps, context) {
-    return next(await sendPartnershipLetter(deps, context));
+  async sendPartnershipLetter(deps, context, state) {
+    return next(await letterChangedAsksAgain(deps, state, () => sendPartnershipLetter(deps, context, state.decision?.details)));
   },
 
   async confirmInformalOutcome(deps, context, state) {
@@ -497,14 +515,9 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
     return next(record, decision);
   },
 
-  async sendQualityImprovementNotice(deps, context) {
-    const recipients = providerRecipients(context);
-    const notice = letters.qualityImprovementNotice(context.facts);
-    await send(deps, { caseId: context.record.caseId, kind: 'qualityImprovementNotice', to: [...recipients.nominatedIndividual, ...recipients.registeredManager], cc: [deps.config.mail.qualityTeam], ...notice });
-    if (context.contract?.nhsFundedNursing) {
-      const performance = letters.contractPerformanceNotice(nextLetter(context.facts));
-      await send(deps, { caseId: context.record.caseId, kind: 'contractPerformanceNotice', to: recipients.nominatedIndividual, cc: [...recipients.registeredManager, deps.config.mail.qualityTeam], ...performance });
-    }
+  async sendQualityImprovementNotice(deps, context, state) {
+    const emails = await letterChangedAsksAgain(deps, state, async () => approvedLetters(qualityImprovementNoticeEmails(deps, asApproved(context, state.decision?.details)), state.decision?.details, context.record.caseId));
+    for (const email of emails) await send(deps, email);
     // Out of county: the council makes no contract visits there, so there are none to suspend.
     if (context.contract && !context.contract.outOfCounty) {
       await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'suspended' }));
