@@ -309,10 +309,10 @@ export function decisionRequest(
 ): Letter {
   const prefix = request.reminder > 0 ? `Reminder ${request.reminder}: ` : '';
   return compose(
-    `${prefix}Action needed: ${request.step} — ${facts.locationName}`,
+    `${prefix}Action needed: ${request.step} — ${facts.locationName} (${facts.providerName}), by ${request.dueBy}`,
     `Dear ${addressee},`,
     [
-      `${whereAndWhat(facts)} needs you at step "${request.step}". ${request.asks}`,
+      `The case about ${whereAndWhat(facts)} is waiting for you. What is needed: ${request.asks}`,
       request.reminder > 0
         ? `This is reminder ${request.reminder}: nobody has answered yet. Please answer by ${request.dueBy}.`
         : `Please answer by ${request.dueBy}.`,
