@@ -90,7 +90,7 @@ export function compose(subject: string, greeting: string, paragraphs: Paragraph
       htmlParts.push(html`<h2>${paragraph.heading}</h2>`);
     } else if ('fields' in paragraph) {
       textParts.push(...paragraph.fields.map(([label, value]) => `${label}: ${value}`), '');
-      htmlParts.push(html`<table class="letter-head" role="presentation">${paragraph.fields.map(([label, value]) => html`<tr><th scope="row" style="text-align:left;padding-right:1em;font-weight:normal">${label}</th><td>${value}</td></tr>`)}</table>`);
+      htmlParts.push(html`<table class="letter-head" role="presentation">${paragraph.fields.map(([label, value]) => html`<tr><th scope="row">${label}</th><td>${value}</td></tr>`)}</table>`);
     } else if ('list' in paragraph) {
       textParts.push(...paragraph.list.map((item) => `  - ${item}`), '');
       htmlParts.push(html`<ul>${paragraph.list.map((item) => html`<li>${item}</li>`)}</ul>`);
