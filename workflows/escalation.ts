@@ -60,6 +60,8 @@ export interface ActionStep {
   name: string;
   action: string;
   next: string;
+  /** The approval this step sends letters for: if they changed since, it is asked again. */
+  approval?: string;
 }
 
 export const STATE = {
@@ -203,10 +205,10 @@ export const DECISION_STEPS: DecisionStep[] = [
 
 /** The ladder's action steps (a Lambda call each), in order. */
 export const ACTION_STEPS: ActionStep[] = [
-  { name: 'Send Letter To Host Authority', action: 'sendLetterToHostAuthority', next: STATE.closeCase },
-  { name: 'Send Partnership Letter', action: 'sendPartnershipLetter', next: 'Review Partnership Plan: Prepare' },
+  { name: 'Send Letter To Host Authority', action: 'sendLetterToHostAuthority', next: STATE.closeCase, approval: 'Approve Letter To Host Authority' },
+  { name: 'Send Partnership Letter', action: 'sendPartnershipLetter', next: 'Review Partnership Plan: Prepare', approval: 'Approve Partnership Letter' },
   { name: 'Confirm Informal Outcome', action: 'confirmInformalOutcome', next: 'After Informal Outcome' },
-  { name: 'Send Quality Improvement Notice', action: 'sendQualityImprovementNotice', next: 'Arrange Quality Improvement Meeting: Prepare' },
+  { name: 'Send Quality Improvement Notice', action: 'sendQualityImprovementNotice', next: 'Arrange Quality Improvement Meeting: Prepare', approval: 'Approve Quality Improvement Notice' },
   { name: 'Send QIM Invitation', action: 'sendQimInvitation', next: 'Record QIM Outcome: Prepare' },
   { name: 'Apply QIM Outcome', action: 'applyQimOutcome', next: 'After QIM Outcome' },
   { name: 'Reinstate Contract Visits', action: 'reinstateContractVisits', next: STATE.closeCase },
@@ -322,7 +324,13 @@ function addAction(states: Record<string, State>, step: ActionStep, extra: { [ke
   states[step.name] = lambdaTask(
     step.name,
     { action: step.action, ...extra, 'state.$': '$', execution: executionContext() },
-    { OutputPath: '$.Payload', Retry: [TRANSIENT_RETRY], Catch: [catcher], Next: step.next },
+    {
+      OutputPath: '$.Payload',
+      Retry: [TRANSIENT_RETRY],
+      // Letters changed since their approval: back to the approval, which asks again.
+      Catch: [...(step.approval ? [{ ErrorEquals: ['LetterChanged'], ResultPath: '$.letterChanged', Next: prepare(step.approval) }] : []), catcher],
+      Next: step.next,
+    },
   );
 }
 

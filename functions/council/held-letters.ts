@@ -61,10 +61,16 @@ export async function releaseHeldLetters(deps: LadderDeps, caseId: string, actor
   // Written when nobody was known, the letter greets a role: it now greets the person by name.
   const first = context.contacts.owner ?? context.contacts.nominatedIndividual ?? context.contacts.registeredManager;
   const greet = (letter: HeldLetter) => {
-    const greeting = /^Dear [^\n]*,/.exec(letter.text)?.[0];
+    const greeting = /^Dear [^\n]*,/m.exec(letter.text)?.[0];
     if (!greeting || !first) return letter;
     const named = `Dear ${first.name},`;
-    return { ...letter, text: letter.text.replace(greeting, named), html: letter.html.replace(html`<p>${greeting}</p>`.value, html`<p>${named}</p>`.value) };
+    // The letter's head named the role too: it now names the person.
+    const to = `${first.name}, ${context.facts.providerName}`;
+    return {
+      ...letter,
+      text: letter.text.replace(greeting, named).replace(/^To: [^\n]*$/m, `To: ${to}`),
+      html: letter.html.replace(html`<p>${greeting}</p>`.value, html`<p>${named}</p>`.value).replace(/(>To<\/th><td>)[^<]*(<\/td>)/, (_match, open: string, close: string) => `${open}${html`${to}`.value}${close}`),
+    };
   };
   let sent = 0;
   for (const original of held) {

@@ -27,6 +27,7 @@ export const REGISTER_COLUMNS = {
   value: { header: 'Value', aliases: ['Contract Value', 'CURRENT_VALUE', 'Total Value'] },
   annualSpend: { header: 'Annual Spend', aliases: ['ESTIMATED_ANNUAL_VALUE', 'Estimated Annual Value', 'Annual Value'] },
   placements: { header: 'Placements', aliases: ['Number of Placements', 'Placements Commissioned'] },
+  noticeDays: { header: 'Notice Period (days)', aliases: ['Notice Period', 'Termination Notice (days)', 'Notice Days'] },
   nhsFundedNursing: { header: 'NHS-funded Nursing', aliases: ['NHS Funded Nursing Care', 'Funded Nursing Care', 'FNC'] },
   continuingHealthcare: { header: 'Continuing Healthcare', aliases: ['NHS Continuing Healthcare', 'CHC'] },
   relationshipHolder: { header: 'Relationship Holder', aliases: ['Lead Officer', 'Contract Manager'], required: true },
@@ -104,6 +105,8 @@ export interface RegisterContract {
   value?: number;
   annualSpend?: number;
   placements: number;
+  /** Days' notice of termination the contract gives. */
+  noticeDays?: number;
   nhsFundedNursing: boolean;
   continuingHealthcare: boolean;
   outOfCounty: boolean;
@@ -205,6 +208,8 @@ function parseRow(columns: Record<RegisterField, number>, row: SheetRow, config:
   if (startDate && endDate && endDate < startDate) throw new RowProblem(header('endDate'), `is before the start date ${startDate}`, endDate);
   const placementsText = get('placements');
   if (placementsText && !/^\d{1,6}$/.test(placementsText)) throw new RowProblem(header('placements'), 'is not a whole number', placementsText);
+  const noticeText = get('noticeDays').replace(/\s*days?$/i, '');
+  if (noticeText && !/^\d{1,3}$/.test(noticeText)) throw new RowProblem(header('noticeDays'), 'is not a whole number of days', get('noticeDays'));
   const relationshipText = required('relationshipHolder');
   const relationshipHolder = findOfficer(config, relationshipText);
   if (!relationshipHolder) throw new RowProblem(header('relationshipHolder'), 'is not a configured officer (id, email or name)', relationshipText);
@@ -234,6 +239,7 @@ function parseRow(columns: Record<RegisterField, number>, row: SheetRow, config:
     value: money('value'),
     annualSpend: money('annualSpend'),
     placements: placementsText ? Number(placementsText) : 0,
+    noticeDays: noticeText ? Number(noticeText) : undefined,
     nhsFundedNursing: yesNo('nhsFundedNursing'),
     continuingHealthcare: yesNo('continuingHealthcare'),
     outOfCounty,

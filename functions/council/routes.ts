@@ -8,8 +8,8 @@
  */
 import type { Case, Contract, Stage } from '../lib/model';
 import { BadInput } from '../lib/errors';
-import { nowIso, providerRecipients, send, type CaseContext, type LadderDeps } from '../ladder/context';
-import { hostAuthorityLetter, partnershipLetter } from './letters';
+import { nowIso, send, type CaseContext, type LadderDeps } from '../ladder/context';
+import { approvedLetters, asApproved, hostAuthorityEmails, partnershipEmails } from '../ladder/outgoing';
 
 export function startingStage(contract: Contract | undefined, requested: Stage): Stage {
   if (!contract || contract.status !== 'active') return 'partnership';
@@ -17,22 +17,18 @@ export function startingStage(contract: Contract | undefined, requested: Stage):
   return requested;
 }
 
-export async function sendLetterToHostAuthority(deps: LadderDeps, context: CaseContext): Promise<Case> {
+export async function sendLetterToHostAuthority(deps: LadderDeps, context: CaseContext, details?: Record<string, unknown>): Promise<Case> {
   const host = context.contract?.hostAuthority;
   if (!host) throw new BadInput(`Case ${context.record.caseId}: the contract names no host authority contact to write to`);
-  const letter = hostAuthorityLetter(context.facts, host);
-  await send(deps, { caseId: context.record.caseId, kind: 'hostAuthorityLetter', to: [host.contact.email], cc: [context.officer.email], ...letter });
+  for (const email of approvedLetters(hostAuthorityEmails(asApproved(context, details)), details, context.record.caseId)) await send(deps, email);
   const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, outcome: `Concerns shared with ${host.name}` }), nowIso(deps));
   await deps.store.appendAudit({ caseId: record.caseId, at: nowIso(deps), actor: 'workflow', action: 'concerns shared with the host authority', detail: { hostAuthority: host.name, to: host.contact.email } });
   return record;
 }
 
-export async function sendPartnershipLetter(deps: LadderDeps, context: CaseContext): Promise<Case> {
-  const people = providerRecipients(context);
-  const to = people.owner.length ? people.owner : people.nominatedIndividual;
-  const addressee = (people.owner.length ? context.contacts.owner : context.contacts.nominatedIndividual)?.name;
-  const letter = partnershipLetter(context.facts, addressee);
-  await send(deps, { caseId: context.record.caseId, kind: 'partnershipLetter', to, cc: [...people.registeredManager, context.officer.email], ...letter });
-  await deps.store.appendAudit({ caseId: context.record.caseId, at: nowIso(deps), actor: 'workflow', action: 'provider invited to agree an improvement plan in partnership', detail: { to } });
+export async function sendPartnershipLetter(deps: LadderDeps, context: CaseContext, details?: Record<string, unknown>): Promise<Case> {
+  const emails = approvedLetters(partnershipEmails(asApproved(context, details)), details, context.record.caseId);
+  for (const email of emails) await send(deps, email);
+  await deps.store.appendAudit({ caseId: context.record.caseId, at: nowIso(deps), actor: 'workflow', action: 'provider invited to agree an improvement plan in partnership', detail: { to: emails[0]?.to ?? [] } });
   return context.record;
 }

@@ -77,11 +77,12 @@ export function boardChair(deps: LadderDeps): Contact {
 export async function loadCase(deps: LadderDeps, caseId: string): Promise<CaseContext> {
   const record = await deps.store.getCase(caseId);
   if (!record) throw new NotFound(`Case ${caseId} does not exist`);
-  const [location, provider, contract, contactRecords] = await Promise.all([
+  const [location, provider, contract, contactRecords, emails] = await Promise.all([
     deps.store.getLocation(record.locationId),
     deps.store.getProvider(record.providerId),
     record.contractId ? deps.store.contractForLocation(record.locationId) : Promise.resolve(undefined),
     deps.store.listContacts(record.providerId),
+    deps.store.listEmails(caseId),
   ]);
   const contacts = caseContacts(contactRecords, record.locationId, contract);
   const officer = officerContact(deps, record.leadOfficer);
@@ -97,8 +98,38 @@ export async function loadCase(deps: LadderDeps, caseId: string): Promise<CaseCo
     grounds: caseGrounds(record, location),
     officer,
     today: longDate(deps.clock.now()),
+    letterNumber: emails.filter((email) => LETTER_KINDS.has(email.kind)).length + 1,
+    contractReference: contract?.contractId,
+    nhsFunded: Boolean(contract?.nhsFundedNursing || contract?.continuingHealthcare),
+    people: { owner: contacts.owner, nominatedIndividual: contacts.nominatedIndividual, registeredManager: contacts.registeredManager },
   };
   return { record, location, provider, contract, contacts, officer, facts };
+}
+
+/**
+ * The kinds of email that are letters (to the provider, its residents and families, another
+ * authority): each has our reference, numbered in the order the case sent them.
+ */
+export const LETTER_KINDS: ReadonlySet<string> = new Set([
+  'informalOutcome',
+  'qualityImprovementNotice',
+  'contractPerformanceNotice',
+  'qimInvitation',
+  'qimNotes',
+  'serviceProviderDefault',
+  'rectificationNotice',
+  'finalWarningNotice',
+  'sustainabilityReview',
+  'letterOfTermination',
+  'letterToServiceUsers',
+  'caseClosed',
+  'hostAuthorityLetter',
+  'partnershipLetter',
+]);
+
+/** The next letter's facts after one already written in the same step (its number one on). */
+export function nextLetter(facts: CaseFacts, after = 1): CaseFacts {
+  return { ...facts, letterNumber: facts.letterNumber + after };
 }
 
 export interface CaseContacts {
@@ -124,6 +155,16 @@ export function caseContacts(records: readonly ProviderContact[], locationId: st
     registeredManager: pick('registeredManager') ?? contract?.registeredManager,
     familiesContact: pick('familiesContact') ?? contract?.serviceUsersContact,
   };
+}
+
+/**
+ * The Board's letters go to the owner (seed 003 Tables 4, 5), else the Nominated Individual, who
+ * is then copied; the Registered Manager is copied.
+ */
+export function boardLetterRecipients(context: CaseContext): { to: string[]; cc: string[] } {
+  const people = providerRecipients(context);
+  if (people.owner.length) return { to: people.owner, cc: [...people.nominatedIndividual.filter((email) => !people.owner.includes(email)), ...people.registeredManager] };
+  return { to: people.nominatedIndividual, cc: people.registeredManager };
 }
 
 /** The provider's side: each role's address, or none (a letter to nobody is held, never redirected). */

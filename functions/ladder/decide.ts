@@ -11,6 +11,14 @@ import { loadCase, nowIso, type CaseContext, type LadderDeps } from './context';
 import { completeTask, deliveryInFlight, settleDecision, TaskNotCompleted, type Completion } from './complete-task';
 import { DECISION_LABELS } from './workflow';
 import { readQimArrangement, readQimOutcome, type Details, type FieldError } from './decision-form';
+import { APPROVED_LETTERS, APPROVED_NUMBER, lettersHash, lettersToApprove } from './outgoing';
+import type { Email } from '../lib/mailer';
+
+/** The letters a decision at this step would send now, with their hash; none where it sends none. */
+function previewFor(deps: LadderDeps, context: CaseContext, step: string, decision: string): LinkView['preview'] {
+  const emails = lettersToApprove(deps, context, step, decision);
+  return emails ? { emails, hash: lettersHash(emails) } : undefined;
+}
 
 export type LinkRefusal =
   | 'malformed'
@@ -39,6 +47,8 @@ export interface LinkView {
   formToken: string;
   /** Which extra fields the confirmation page asks for. */
   form: 'note' | 'qimArrangement' | 'qimOutcome';
+  /** Where the decision sends letters: exactly what will go, and the hash the approval records. */
+  preview?: { emails: Email[]; hash: string };
 }
 
 export type LinkCheck = LinkView | { ok: false; refusal: Exclude<LinkRefusal, 'badDetails'>; task?: PendingTask; detail?: string };
@@ -87,6 +97,7 @@ export async function inspectLink(deps: LadderDeps, pathAndQuery: string): Promi
     signature: parsed.signature,
     formToken: formToken(deps.signingKey, { taskId: parsed.taskId, decision: parsed.decision, officer: parsed.officer, expires: parsed.expires }),
     form: formFor(parsed.decision, task.step),
+    preview: previewFor(deps, context, task.step, parsed.decision),
   };
 }
 
@@ -99,6 +110,8 @@ export const linkFormSchema = z
   .object({
     formToken: z.string().max(200).default(''),
     note: z.string().max(5000).default(''),
+    /** The hash of the letters the confirmation page showed (where the decision sends letters). */
+    letterHash: z.string().max(100).default(''),
   })
   .catchall(z.string().max(20_000))
   .refine((form) => Object.keys(form).length <= 500, 'too many fields');
@@ -155,6 +168,13 @@ export async function actOnLink(deps: LadderDeps, pathAndQuery: string, form: Li
   }
   const details = detailsFrom(form, check.form, isoDate(deps.clock.now()));
   if (!details.ok) return { ok: false, refusal: 'badDetails', view: check, errors: details.errors };
+  // Approve what you saw: the letters the page showed must be the letters that would go now.
+  if (check.preview) {
+    if (form.letterHash !== check.preview.hash) {
+      return { ok: false, refusal: 'badDetails', view: check, errors: [{ field: 'letters', message: 'The letter has changed since the page was opened. Read it again below, then confirm' }] };
+    }
+    details.details = { ...details.details, [APPROVED_LETTERS]: check.preview.hash, [APPROVED_NUMBER]: check.context.facts.letterNumber };
+  }
   let completion: Completion;
   try {
     completion = await completeTask(deps, check.task, { decision: check.decision, by: check.officer, note: form.note.trim(), details: details.details }, source);

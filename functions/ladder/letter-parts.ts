@@ -36,20 +36,61 @@ export interface CaseFacts {
   officer: Contact;
   /** Today's date, written out: "25 November 2026". */
   today: string;
+  /**
+   * This letter's number among the case's letters (1 for the first): our reference is the case
+   * and this number, "1-1000000001-20261116/3". A step sending two letters numbers the second +1.
+   */
+  letterNumber: number;
+  /** The contract's reference in the council's register; absent when there is no contract. */
+  contractReference?: string;
+  /** NHS-funded care (nursing or continuing healthcare): letters go on behalf of the council and the ICB. */
+  nhsFunded: boolean;
+  /** The provider's people by name, from the provider contacts (absent: none on record). */
+  people: ProviderPeople;
 }
 
-export type Paragraph = string | { heading: string } | { list: string[] } | { link: string; label: string };
+export interface ProviderPeople {
+  owner?: Contact;
+  nominatedIndividual?: Contact;
+  registeredManager?: Contact;
+}
+
+/** Our reference for this letter: the case and the letter's number on it. */
+export function ourReference(facts: Pick<CaseFacts, 'caseId' | 'letterNumber'>): string {
+  return `${facts.caseId}/${facts.letterNumber}`;
+}
+
+export type Paragraph =
+  | string
+  | { heading: string }
+  | { list: string[] }
+  | { link: string; label: string }
+  /** Label and value lines at the head of a letter: references, who to ask for, the date. */
+  | { fields: Array<[string, string]> };
 
 export function compose(subject: string, greeting: string, paragraphs: Paragraph[], signOff: string[]): Letter {
-  const textParts: string[] = [greeting, ''];
-  const htmlParts: SafeHtml[] = [html`<p>${greeting}</p>`];
-  for (const paragraph of paragraphs) {
+  const textParts: string[] = [];
+  const htmlParts: SafeHtml[] = [];
+  // A letter's head (references, who to ask for, the date) comes before the greeting.
+  const [first, ...others] = paragraphs;
+  const head: Paragraph[] = first !== undefined && typeof first !== 'string' && 'fields' in first ? [first] : [];
+  const body = head.length ? others : paragraphs;
+  let greeted = false;
+  for (const [index, paragraph] of [...head, ...body].entries()) {
+    if (!greeted && index >= head.length) {
+      textParts.push(greeting, '');
+      htmlParts.push(html`<p>${greeting}</p>`);
+      greeted = true;
+    }
     if (typeof paragraph === 'string') {
       textParts.push(paragraph, '');
       htmlParts.push(html`<p>${paragraph}</p>`);
     } else if ('heading' in paragraph) {
       textParts.push(paragraph.heading.toUpperCase(), '');
       htmlParts.push(html`<h2>${paragraph.heading}</h2>`);
+    } else if ('fields' in paragraph) {
+      textParts.push(...paragraph.fields.map(([label, value]) => `${label}: ${value}`), '');
+      htmlParts.push(html`<table class="letter-head" role="presentation">${paragraph.fields.map(([label, value]) => html`<tr><th scope="row">${label}</th><td>${value}</td></tr>`)}</table>`);
     } else if ('list' in paragraph) {
       textParts.push(...paragraph.list.map((item) => `  - ${item}`), '');
       htmlParts.push(html`<ul>${paragraph.list.map((item) => html`<li>${item}</li>`)}</ul>`);
@@ -57,6 +98,10 @@ export function compose(subject: string, greeting: string, paragraphs: Paragraph
       textParts.push(`${paragraph.label}: ${paragraph.link}`, '');
       htmlParts.push(html`<p><a href="${paragraph.link}">${paragraph.label}</a></p>`);
     }
+  }
+  if (!greeted) {
+    textParts.push(greeting, '');
+    htmlParts.push(html`<p>${greeting}</p>`);
   }
   textParts.push(...signOff);
   htmlParts.push(html`<p>${signOff.map((line, index) => (index === 0 ? html`${line}` : html`<br>${line}`))}</p>`);
@@ -67,13 +112,87 @@ export function compose(subject: string, greeting: string, paragraphs: Paragraph
   };
 }
 
-export function signature(officer: Contact, authorityName: string): string[] {
+/** Who a letter speaks for: the council, or for NHS-funded care the council and the ICB together. */
+export function onBehalfOf(facts: Pick<CaseFacts, 'authorityName' | 'icbName' | 'nhsFunded'>): string {
+  return facts.nhsFunded ? `${facts.authorityName} and ${facts.icbName}` : facts.authorityName;
+}
+
+/** The lead officer's sign-off; for NHS-funded care, on behalf of the council and the ICB. */
+export function signature(officer: Contact, authorityName: string, facts?: Pick<CaseFacts, 'authorityName' | 'icbName' | 'nhsFunded'>): string[] {
   return [
     'Yours sincerely,',
     officer.name,
     `Quality Assurance, ${authorityName}`,
+    ...(facts?.nhsFunded ? [`On behalf of ${onBehalfOf(facts)}`] : []),
     [officer.email, officer.phone].filter(Boolean).join(' · '),
   ];
+}
+
+/** The Board chair's sign-off, for the Board's letters. */
+export function chairSignature(chair: Contact, facts: Pick<CaseFacts, 'authorityName' | 'icbName' | 'nhsFunded'>): string[] {
+  return ['Yours sincerely,', chair.name, 'Chair, Commissioning & Quality Board', `On behalf of ${onBehalfOf(facts)}`];
+}
+
+/** A role as a letter names it. */
+const ROLE_WORDS = { owner: 'Owner', nominatedIndividual: 'Nominated Individual', registeredManager: 'Registered Manager' } as const;
+export type PersonRole = keyof typeof ROLE_WORDS;
+
+/** The people a letter is addressed to, in order, as they are on record (a role not on record is skipped). */
+function addressed(facts: CaseFacts, roles: readonly PersonRole[]): Array<{ role: PersonRole; contact: Contact }> {
+  const seen = new Set<string>();
+  const out: Array<{ role: PersonRole; contact: Contact }> = [];
+  for (const role of roles) {
+    const contact = facts.people[role];
+    if (contact && !seen.has(contact.email.toLowerCase())) {
+      seen.add(contact.email.toLowerCase());
+      out.push({ role, contact });
+    }
+  }
+  return out;
+}
+
+/**
+ * "Dear Jo Hill and Sam Okafor,": the people on record in the roles given (the first found when
+ * `firstOnly`), by name; a role with nobody on record is greeted by its title.
+ */
+export function dear(facts: CaseFacts, roles: readonly PersonRole[], firstOnly = false): string {
+  const people = addressed(facts, roles);
+  const chosen = firstOnly ? people.slice(0, 1) : people;
+  const names = chosen.length ? chosen.map((item) => item.contact.name) : (firstOnly ? roles.slice(0, 1) : roles).map((role) => ROLE_WORDS[role]);
+  return `Dear ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]},`;
+}
+
+/**
+ * The head of a formal letter: to whom (name and role at the provider), our reference, the
+ * contract's, who to ask for with their direct line and email, and the date in words.
+ */
+export function letterHead(facts: CaseFacts, roles: readonly PersonRole[], firstOnly = false): Paragraph {
+  const people = addressed(facts, roles);
+  const chosen = firstOnly ? people.slice(0, 1) : people;
+  const to = chosen.length
+    ? chosen.map((item) => `${item.contact.name}, ${ROLE_WORDS[item.role]}`).join('; ')
+    : (firstOnly ? roles.slice(0, 1) : roles).map((role) => ROLE_WORDS[role]).join('; ');
+  return headFields(facts, `${to}, ${facts.providerName}`);
+}
+
+/** The same head for a letter to someone outside the provider (another authority, families). */
+export function headFields(facts: CaseFacts, to: string): Paragraph {
+  return {
+    fields: [
+      ['To', to],
+      ['Our reference', ourReference(facts)],
+      ...(facts.contractReference ? ([['Contract reference', facts.contractReference]] as Array<[string, string]>) : []),
+      ['Please ask for', facts.officer.name],
+      ...(facts.officer.phone ? ([['Direct line', facts.officer.phone]] as Array<[string, string]>) : []),
+      ['Email', facts.officer.email],
+      ['Date', facts.today],
+    ],
+  };
+}
+
+/** For NHS-funded care, the sentence saying the letter speaks for both commissioners. */
+export function jointly(facts: CaseFacts): Paragraph[] {
+  return facts.nhsFunded ? [`Because the care at the service is NHS-funded, this letter is sent on behalf of both ${facts.authorityName} and ${facts.icbName}.`] : [];
 }
 
 export function ratingWords(ground: RatingGround): string {

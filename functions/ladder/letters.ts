@@ -6,7 +6,7 @@
  */
 import type { ImprovementAction, Qim } from '../lib/model';
 import { clockTimeWords, longDate } from '../lib/dates';
-import { compose, groundsForFamilies, groundsParagraphs, signature, whereAndWhat, type CaseFacts, type Contact, type Letter } from './letter-parts';
+import { chairSignature, compose, dear, groundsForFamilies, groundsParagraphs, headFields, jointly, letterHead, onBehalfOf, signature, whereAndWhat, type CaseFacts, type Contact, type Letter, type PersonRole } from './letter-parts';
 
 export type { CaseFacts, Contact, Letter } from './letter-parts';
 
@@ -17,6 +17,9 @@ function actionLine(action: ImprovementAction): string {
 
 // ---- to the provider ----------------------------------------------------------------------
 
+/** The Board's letters go to the owner (or chief officer), else the Nominated Individual. */
+const BOARD_ADDRESSEES = ['owner', 'nominatedIndividual'] as const satisfies readonly PersonRole[];
+
 export function informalOutcomeConfirmation(facts: CaseFacts, outcome: 'noFurtherAction' | 'formalStage', note: string): Letter {
   const next =
     outcome === 'noFurtherAction'
@@ -24,23 +27,27 @@ export function informalOutcomeConfirmation(facts: CaseFacts, outcome: 'noFurthe
       : 'We agreed that the concerns need the formal stage of our quality process. You will shortly receive a Formal Quality Improvement Notice, and we will arrange a Quality Improvement Meeting with you.';
   return compose(
     `Outcome of our informal discussion: ${facts.locationName}`,
-    'Dear Registered Manager,',
+    dear(facts, ['registeredManager']),
     [
+      letterHead(facts, ['registeredManager']),
+      ...jointly(facts),
       `Thank you for talking with us about ${whereAndWhat(facts)}. This email confirms in writing what we concluded.`,
       ...groundsParagraphs(facts.grounds, 'We contacted you because of'),
       ...(note ? [`What we discussed: ${note}`] : []),
       next,
       `If anything here does not match your understanding, please tell ${facts.officer.name} within five working days.`,
     ],
-    signature(facts.officer, facts.authorityName),
+    signature(facts.officer, facts.authorityName, facts),
   );
 }
 
 export function qualityImprovementNotice(facts: CaseFacts): Letter {
   return compose(
     `Formal Quality Improvement Notice: ${facts.locationName}`,
-    'Dear Nominated Individual and Registered Manager,',
+    dear(facts, ['nominatedIndividual', 'registeredManager']),
     [
+      letterHead(facts, ['nominatedIndividual', 'registeredManager']),
+      ...jointly(facts),
       `${facts.authorityName} is placing ${whereAndWhat(facts)} under the formal stage of its Contract, Quality and Risk Management Policy, with effect from ${facts.today}.`,
       ...groundsParagraphs(facts.grounds, 'Why: the grounds are'),
       { heading: 'What happens now' },
@@ -55,29 +62,32 @@ export function qualityImprovementNotice(facts: CaseFacts): Letter {
       `If improvement is not made or not sustained, the service will be referred to the Commissioning & Quality Board, which can issue a rectification notice or a final warning.`,
       `Your contact for this is ${facts.officer.name}.`,
     ],
-    signature(facts.officer, facts.authorityName),
+    signature(facts.officer, facts.authorityName, facts),
   );
 }
 
 export function contractPerformanceNotice(facts: CaseFacts): Letter {
   return compose(
     `Contract Performance Notice (NHS-funded nursing care): ${facts.locationName}`,
-    'Dear Nominated Individual,',
+    dear(facts, ['nominatedIndividual']),
     [
+      letterHead(facts, ['nominatedIndividual']),
       `${facts.icbName} is issuing this Contract Performance Notice under the NHS care home contract for ${whereAndWhat(facts)}, alongside the council's Formal Quality Improvement Notice.`,
       ...groundsParagraphs(facts.grounds, 'The ICB is acting on'),
       `The ICB's annual contract review continues as the contract requires. We will take part in the Quality Improvement Meeting and expect the improvement plan to cover nursing care.`,
       `Please direct questions to ${facts.officer.name}, who coordinates the joint process.`,
     ],
-    [`${facts.icbName}`, `on behalf of the joint quality process`],
+    signature(facts.officer, facts.authorityName, { ...facts, nhsFunded: true }),
   );
 }
 
 export function qimInvitation(facts: CaseFacts, qim: Qim): Letter {
   return compose(
     `Invitation to a Quality Improvement Meeting: ${facts.locationName}`,
-    'Dear Registered Manager,',
+    dear(facts, ['registeredManager']),
     [
+      letterHead(facts, ['registeredManager']),
+      ...jointly(facts),
       `Following our conversation, I am confirming the Quality Improvement Meeting (QIM) for ${whereAndWhat(facts)}.`,
       { list: [`Date: ${longDate(qim.date)}`, `Time: ${clockTimeWords(qim.time)}`, `Venue: ${qim.venue}`] },
       ...groundsParagraphs(facts.grounds, 'The meeting is about'),
@@ -87,7 +97,7 @@ export function qimInvitation(facts: CaseFacts, qim: Qim): Letter {
       `At the end of the meeting we will settle our commissioning position (suspending new placements, placing with restrictions, or no further action) and whether people using the service and their families should be told about the concerns.`,
       `If improvements are not sustained after the meeting, the service will be referred to the Commissioning & Quality Board, which may issue a rectification notice or a final warning.`,
     ],
-    signature(facts.officer, facts.authorityName),
+    signature(facts.officer, facts.authorityName, facts),
   );
 }
 
@@ -114,8 +124,10 @@ export function qimNotesAndActions(
   }[outcome.decision];
   return compose(
     `Quality Improvement Meeting: notes and actions for ${facts.locationName}`,
-    'Dear Registered Manager,',
+    dear(facts, ['registeredManager']),
     [
+      letterHead(facts, ['registeredManager']),
+      ...jointly(facts),
       `These are the agreed notes and actions from the Quality Improvement Meeting about ${whereAndWhat(facts)}.`,
       ...groundsParagraphs(facts.grounds, 'The meeting considered'),
       ...(outcome.note ? [`Summary: ${outcome.note}`] : []),
@@ -129,15 +141,17 @@ export function qimNotesAndActions(
         : 'No actions were recorded.',
       decisionWords,
     ],
-    signature(facts.officer, facts.authorityName),
+    signature(facts.officer, facts.authorityName, facts),
   );
 }
 
 export function serviceProviderDefault(facts: CaseFacts, actions: ImprovementAction[]): Letter {
   return compose(
     `Notice of service provider default: ${facts.locationName}`,
-    'Dear Nominated Individual,',
+    dear(facts, ['nominatedIndividual']),
     [
+      letterHead(facts, ['nominatedIndividual']),
+      ...jointly(facts),
       `We are writing to tell you that ${whereAndWhat(facts)} is in default of its contract and has been referred to the joint Commissioning & Quality Board.`,
       ...groundsParagraphs(facts.grounds, 'The default rests on'),
       ...(facts.grounds.ratings.length ? ['Under our Contract, Quality and Risk Management Policy, a CQC rating below Good is in itself a service provider default.'] : []),
@@ -149,79 +163,107 @@ export function serviceProviderDefault(facts: CaseFacts, actions: ImprovementAct
       `The Board will decide what happens next. It may issue a rectification notice or a final warning; under a final warning you would have at most six months to evidence sustained improvement.`,
       `Your contact remains ${facts.officer.name}.`,
     ],
-    signature(facts.officer, facts.authorityName),
+    signature(facts.officer, facts.authorityName, facts),
   );
 }
 
 export function rectificationNotice(facts: CaseFacts, chair: Contact): Letter {
   return compose(
     `CONFIDENTIAL — Rectification notice: ${facts.providerName} (${facts.locationName})`,
-    'Dear Owner,',
+    dear(facts, BOARD_ADDRESSEES, true),
     [
+      letterHead(facts, BOARD_ADDRESSEES, true),
       `${facts.authorityName} and ${facts.icbName} have jointly decided to issue this rectification notice for ${whereAndWhat(facts)}, after the quality improvement work we have done with you.`,
       ...groundsParagraphs(facts.grounds, 'The notice rests on'),
       `We will measure progress at the next CQC inspection and expect it to show significant improvement. If sustainable improvement is not made, the Commissioning & Quality Board will consider the service again and may issue a Final Warning Notice. Under a final warning you would need to evidence sustained improvement, to a level the Board accepts, within six months at most; if you could not, the Board may find you in breach of contract and end it with a letter of termination.`,
       `We will keep supporting you and your Registered Manager and keep monitoring progress through our usual quality improvement arrangements. The joint Contract, Quality and Risk Management Policy, which describes the Board, applies.`,
       `Please confirm that you have received this letter by replying to ${facts.officer.email}.`,
     ],
-    ['Yours sincerely,', chair.name, 'Chair, Commissioning & Quality Board'],
+    chairSignature(chair, facts),
   );
 }
 
 export function finalWarningNotice(facts: CaseFacts, chair: Contact, boardMeetingDate: string, deadline: string): Letter {
   return compose(
     `CONFIDENTIAL — Final Warning Notice: ${facts.providerName} (${facts.locationName})`,
-    'Dear Owner,',
+    dear(facts, BOARD_ADDRESSEES, true),
     [
+      letterHead(facts, BOARD_ADDRESSEES, true),
       `At its meeting on ${boardMeetingDate}, the joint Commissioning & Quality Board of ${facts.authorityName} and ${facts.icbName} decided to issue this Final Warning Notice for ${whereAndWhat(facts)}, because the matters below have not been put right.`,
       ...groundsParagraphs(facts.grounds, 'The warning rests on'),
       `You must evidence sustained improvement, to a level the Board accepts, by ${deadline} at the latest (six months from the date of this notice). The Board may accept it sooner. If you cannot, the Board may notify you that you are in breach of contract and end the contract with a letter of termination.`,
       `Depending on the size and nature of the service, we may ask you to a strategic meeting with senior managers to discuss the contract, what we expect and by when. We will keep supporting you and your staff and monitoring progress.`,
       `Please confirm that you have received this letter by replying to ${facts.officer.email}.`,
     ],
-    ['Yours sincerely,', chair.name, 'Chair, Commissioning & Quality Board'],
+    chairSignature(chair, facts),
   );
 }
 
 export function sustainabilityReviewNotice(facts: CaseFacts, reviewDate: string): Letter {
   return compose(
     `Improvement accepted — review on ${reviewDate}: ${facts.locationName}`,
-    'Dear Owner,',
+    dear(facts, BOARD_ADDRESSEES, true),
     [
+      letterHead(facts, BOARD_ADDRESSEES, true),
+      ...jointly(facts),
       `The Commissioning & Quality Board has accepted the evidence of improvement at ${whereAndWhat(facts)}. The service is no longer on the final warning route.`,
       ...groundsParagraphs(facts.grounds, 'The case arose from'),
       `To make sure the improvement lasts, the Board has set an automatic review for ${reviewDate}, six months from today. If the improvement has not been sustained by then, the Board will consider the service again.`,
       `Thank you for the work you and your staff have done. ${facts.officer.name} remains your contact.`,
     ],
-    signature(facts.officer, facts.authorityName),
+    signature(facts.officer, facts.authorityName, facts),
   );
 }
 
-export function letterOfTermination(facts: CaseFacts, chair: Contact): Letter {
+/** What the Board's decision to terminate means in dates: the notice given and when the contract ends. */
+export interface TerminationTerms {
+  /** The Board meeting that decided it, in words ("10 December 2026"). */
+  boardMeetingDate: string;
+  /** The notice the contract gives, in days (the register's, else the policy's). */
+  noticeDays: number;
+  /** The day the contract ends, in words. */
+  endDate: string;
+  /** People the council has placed at the service under the contract. */
+  placements: number;
+}
+
+function peoplePlaced(count: number): string {
+  if (count === 0) return 'We have no one placed at the service under this contract at present.';
+  return count === 1 ? 'We have placed one person at the service under this contract.' : `We have placed ${count} people at the service under this contract.`;
+}
+
+export function letterOfTermination(facts: CaseFacts, chair: Contact, terms: TerminationTerms): Letter {
+  const contract = facts.contractReference ? `the contract (reference ${facts.contractReference})` : 'the contract';
   return compose(
     `CONFIDENTIAL — Letter of Termination: ${facts.providerName} (${facts.locationName})`,
-    'Dear Owner,',
+    dear(facts, BOARD_ADDRESSEES, true),
     [
+      letterHead(facts, BOARD_ADDRESSEES, true),
       `The Final Warning Notice for ${whereAndWhat(facts)} required you to evidence sustained improvement, to a level the Commissioning & Quality Board accepts, within six months. That has not happened.`,
       ...groundsParagraphs(facts.grounds, 'The case rested on'),
-      `The Board has therefore decided that you are in breach of contract, and ${facts.authorityName} is ending its contract with you. We will make no new placements with the service from today.`,
-      `We will meet you to arrange an orderly end to the contract. We are writing to the people who use the service and their families to explain what is happening and how we will help them find other care. Anyone who chooses to stay with you may do so, as long as the service remains registered with the CQC and they understand what that means.`,
-      `Please contact ${facts.officer.name} to arrange the meeting.`,
+      `At its meeting on ${terms.boardMeetingDate}, the Board decided that you are in breach of contract. ${onBehalfOf(facts)} therefore ${facts.nhsFunded ? 'give' : 'gives'} you ${terms.noticeDays} days' notice: ${contract} ends on ${terms.endDate}. We will make no new placements with the service from today.`,
+      { heading: 'The people placed with you' },
+      `${peoplePlaced(terms.placements)} We are writing to the people who use the service and their families to explain what is happening, and we will help each of them choose and move to other care before the contract ends. Please work with us so that every move is planned and safe.`,
+      `Anyone who chooses to stay with you may do so, as long as the service remains registered with the CQC; we will make sure they understand what that means.`,
+      { heading: 'Who to contact' },
+      `${facts.officer.name} will arrange a meeting with you to plan an orderly end to the contract, and is your contact for anything about the people placed with you: ${[facts.officer.phone, facts.officer.email].filter(Boolean).join(' or ')}.`,
     ],
-    ['Yours sincerely,', chair.name, 'Chair, Commissioning & Quality Board'],
+    chairSignature(chair, facts),
   );
 }
 
 export function caseClosedNotice(facts: CaseFacts, why: string): Letter {
   return compose(
     `Quality process closed: ${facts.locationName}`,
-    'Dear Registered Manager,',
+    dear(facts, ['registeredManager']),
     [
+      letterHead(facts, ['registeredManager']),
+      ...jointly(facts),
       `The quality process about ${whereAndWhat(facts)} is now closed: ${why}`,
       ...groundsParagraphs(facts.grounds, 'It was opened because of'),
       `Routine contract monitoring continues. Thank you for working with us. ${facts.officer.name} remains your contact.`,
     ],
-    signature(facts.officer, facts.authorityName),
+    signature(facts.officer, facts.authorityName, facts),
   );
 }
 
@@ -248,8 +290,8 @@ export function letterToServiceUsers(facts: CaseFacts, reason: 'concerns' | 'ter
   return compose(
     `About the care at ${facts.locationName}`,
     'Dear resident, family member or friend,',
-    [...body, `You can reach ${facts.officer.name} on ${facts.officer.phone || facts.officer.email}.`],
-    signature(facts.officer, facts.authorityName),
+    [headFields(facts, `People using ${facts.locationName}, their families and friends`), ...body, `You can reach ${facts.officer.name} on ${facts.officer.phone || facts.officer.email}.`],
+    signature(facts.officer, facts.authorityName, facts),
   );
 }
 
@@ -267,10 +309,10 @@ export function decisionRequest(
 ): Letter {
   const prefix = request.reminder > 0 ? `Reminder ${request.reminder}: ` : '';
   return compose(
-    `${prefix}Action needed: ${request.step} — ${facts.locationName}`,
+    `${prefix}Action needed: ${request.step} — ${facts.locationName} (${facts.providerName}), by ${request.dueBy}`,
     `Dear ${addressee},`,
     [
-      `${whereAndWhat(facts)} needs you at step "${request.step}". ${request.asks}`,
+      `The case about ${whereAndWhat(facts)} is waiting for you. What is needed: ${request.asks}`,
       request.reminder > 0
         ? `This is reminder ${request.reminder}: nobody has answered yet. Please answer by ${request.dueBy}.`
         : `Please answer by ${request.dueBy}.`,

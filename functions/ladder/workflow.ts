@@ -17,6 +17,8 @@ import * as letters from './letters';
 import {
   boardChair,
   boardEmails,
+  boardLetterRecipients,
+  nextLetter,
   caseUrl,
   loadCase,
   longDate,
@@ -30,6 +32,7 @@ import { listMeetings } from './board';
 import { eventTime, FOLLOWED_EVENTS, responseDue } from './due';
 import { adoptRecordedDecision } from './complete-task';
 import { sendLetterToHostAuthority, sendPartnershipLetter } from '../council/routes';
+import { approvedLetters, asApproved, LetterChanged, qualityImprovementNoticeEmails } from './outgoing';
 
 // ---- what crosses the boundary from the state machine ----------------------------------------
 
@@ -157,6 +160,41 @@ function memoAfter(position: Case['commissioningPosition'], previous: Case['memo
           : previous?.rag;
   if (!rag) return undefined;
   return rag === previous?.rag ? previous : { rag, addedAt: at };
+}
+
+/** The Board meeting a decision was taken at (an urgent virtual one included), in words. */
+function boardMeetingDate(state: WorkflowState, now: Date): string {
+  const meetingDay = typeof state.decision?.details.meetingDate === 'string' ? state.decision.details.meetingDate : state.decision?.at;
+  return longDate(meetingDay ?? now);
+}
+
+/** The notice the contract gives (the register's, else the policy's) and the day it ends. */
+export function terminationTerms(deps: LadderDeps, context: CaseContext, state: WorkflowState): letters.TerminationTerms {
+  const now = deps.clock.now();
+  const noticeDays = context.contract?.noticeDays ?? deps.config.policy.terminationNoticeDays;
+  return {
+    boardMeetingDate: boardMeetingDate(state, now),
+    noticeDays,
+    endDate: longDate(addDays(now, noticeDays)),
+    placements: context.contract?.placements ?? 0,
+  };
+}
+
+/**
+ * Letters that changed after their approval are not sent: the approval's task is closed (it was
+ * delivered: this step runs because of it), the change is on the audit trail, and `LetterChanged`
+ * takes the state machine back to the approval step, which asks the officer again.
+ */
+async function letterChangedAsksAgain<T>(deps: LadderDeps, state: WorkflowState, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof LetterChanged)) throw error;
+    const taskId = state.decision?.taskId;
+    if (taskId) await deps.store.transitionTask(taskId, 'decided', { status: 'used', deliveredAt: nowIso(deps) });
+    await audit(deps, state.caseId, 'letters changed after approval: not sent, approval asked again', { step: state.decision?.step, reason: error.message });
+    throw error;
+  }
 }
 
 // ---- the steps ---------------------------------------------------------------------------------
@@ -459,11 +497,11 @@ type Action = (deps: LadderDeps, context: CaseContext, state: WorkflowState, eve
 
 const ACTIONS: Record<ActionEvent['action'], Action> = {
   async sendLetterToHostAuthority(deps, context, state) {
-    return next(await sendLetterToHostAuthority(deps, context), state.decision);
+    return next(await letterChangedAsksAgain(deps, state, () => sendLetterToHostAuthority(deps, context, state.decision?.details)), state.decision);
   },
 
-  async sendPartnershipLetter(deps, context) {
-    return next(await sendPartnershipLetter(deps, context));
+  async sendPartnershipLetter(deps, context, state) {
+    return next(await letterChangedAsksAgain(deps, state, () => sendPartnershipLetter(deps, context, state.decision?.details)));
   },
 
   async confirmInformalOutcome(deps, context, state) {
@@ -477,14 +515,9 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
     return next(record, decision);
   },
 
-  async sendQualityImprovementNotice(deps, context) {
-    const recipients = providerRecipients(context);
-    const notice = letters.qualityImprovementNotice(context.facts);
-    await send(deps, { caseId: context.record.caseId, kind: 'qualityImprovementNotice', to: [...recipients.nominatedIndividual, ...recipients.registeredManager], cc: [deps.config.mail.qualityTeam], ...notice });
-    if (context.contract?.nhsFundedNursing) {
-      const performance = letters.contractPerformanceNotice(context.facts);
-      await send(deps, { caseId: context.record.caseId, kind: 'contractPerformanceNotice', to: recipients.nominatedIndividual, cc: [...recipients.registeredManager, deps.config.mail.qualityTeam], ...performance });
-    }
+  async sendQualityImprovementNotice(deps, context, state) {
+    const emails = await letterChangedAsksAgain(deps, state, async () => approvedLetters(qualityImprovementNoticeEmails(deps, asApproved(context, state.decision?.details)), state.decision?.details, context.record.caseId));
+    for (const email of emails) await send(deps, email);
     // Out of county: the council makes no contract visits there, so there are none to suspend.
     if (context.contract && !context.contract.outOfCounty) {
       await deps.store.updateContract(context.contract.contractId, (contract) => ({ ...contract, contractVisits: 'suspended' }));
@@ -565,9 +598,9 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
   },
 
   async sendRectificationNotice(deps, context, state) {
-    const recipients = providerRecipients(context);
+    const recipients = boardLetterRecipients(context);
     const letter = letters.rectificationNotice(context.facts, boardChair(deps));
-    await send(deps, { caseId: context.record.caseId, kind: 'rectificationNotice', to: recipients.nominatedIndividual, cc: [...recipients.registeredManager, ...boardEmails(deps)], ...letter });
+    await send(deps, { caseId: context.record.caseId, kind: 'rectificationNotice', to: recipients.to, cc: [...recipients.cc, ...boardEmails(deps)], ...letter });
     const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, stage: 'rectification' }), nowIso(deps));
     await audit(deps, record.caseId, 'rectification notice sent on behalf of the chair', { decidedBy: state.decision?.by });
     return next(record);
@@ -583,16 +616,14 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
   async sendFinalWarningNotice(deps, context, state) {
     const now = deps.clock.now();
     const deadline = addCalendarMonths(now, deps.config.policy.finalWarningMonths);
-    const recipients = providerRecipients(context);
-    // The letter names the Board meeting that decided it (an urgent virtual one included).
-    const meetingDay = typeof state.decision?.details.meetingDate === 'string' ? state.decision.details.meetingDate : state.decision?.at;
-    const meetingDate = longDate(meetingDay ?? now);
+    const recipients = boardLetterRecipients(context);
+    const meetingDate = boardMeetingDate(state, now);
     const letter = letters.finalWarningNotice(context.facts, boardChair(deps), meetingDate, longDate(deadline));
     await send(deps, {
       caseId: context.record.caseId,
       kind: 'finalWarningNotice',
-      to: recipients.nominatedIndividual,
-      cc: [deps.config.mail.procurementTeam, ...boardEmails(deps), ...recipients.registeredManager],
+      to: recipients.to,
+      cc: [deps.config.mail.procurementTeam, ...boardEmails(deps), ...recipients.cc],
       ...letter,
     });
     const record = await deps.store.updateCase(
@@ -613,9 +644,9 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
   async startSustainabilityReview(deps, context) {
     const now = deps.clock.now();
     const review = addCalendarMonths(now, deps.config.policy.reviewMonths);
-    const recipients = providerRecipients(context);
+    const recipients = boardLetterRecipients(context);
     const letter = letters.sustainabilityReviewNotice(context.facts, longDate(review));
-    await send(deps, { caseId: context.record.caseId, kind: 'sustainabilityReview', to: recipients.nominatedIndividual, cc: recipients.registeredManager, ...letter });
+    await send(deps, { caseId: context.record.caseId, kind: 'sustainabilityReview', to: recipients.to, cc: recipients.cc, ...letter });
     const record = await deps.store.updateCase(
       context.record.caseId,
       (value) => ({ ...value, stage: 'review', deadlines: { ...value.deadlines, review: review.toISOString() } }),
@@ -625,19 +656,20 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
     return next(record);
   },
 
-  async sendLetterOfTermination(deps, context) {
+  async sendLetterOfTermination(deps, context, state) {
     const now = nowIso(deps);
-    const recipients = providerRecipients(context);
-    const letter = letters.letterOfTermination(context.facts, boardChair(deps));
+    const recipients = boardLetterRecipients(context);
+    const terms = terminationTerms(deps, context, state);
+    const letter = letters.letterOfTermination(context.facts, boardChair(deps), terms);
     await send(deps, {
       caseId: context.record.caseId,
       kind: 'letterOfTermination',
-      to: recipients.nominatedIndividual,
-      cc: [...recipients.registeredManager, deps.config.mail.procurementTeam, ...boardEmails(deps)],
+      to: recipients.to,
+      cc: [...recipients.cc, deps.config.mail.procurementTeam, ...boardEmails(deps)],
       ...letter,
     });
     if (context.contacts.familiesContact) {
-      const families = letters.letterToServiceUsers(context.facts, 'termination');
+      const families = letters.letterToServiceUsers(nextLetter(context.facts), 'termination');
       await send(deps, { caseId: context.record.caseId, kind: 'letterToServiceUsers', to: [context.contacts.familiesContact.email], ...families });
     }
     if (context.contract) {
@@ -654,7 +686,7 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
       }),
       now,
     );
-    await audit(deps, record.caseId, 'letter of termination sent; placements stopped; contract terminated', {});
+    await audit(deps, record.caseId, 'letter of termination sent; placements stopped; contract terminated', { noticeDays: terms.noticeDays, endsOn: terms.endDate, boardMeeting: terms.boardMeetingDate });
     return next(record);
   },
 

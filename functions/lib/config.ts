@@ -66,6 +66,8 @@ export const configSchema = z.object({
       linkExpiryDays: z.number().int().positive().default(14),
       /** A case continues as a new execution when its execution is older than this (< 365). */
       continueAsNewAfterDays: z.number().int().min(1).max(364).default(300),
+      /** Days' notice a letter of termination gives where the contract register states none. */
+      terminationNoticeDays: z.number().int().min(0).max(730).default(90),
     })
     .default({
       responseWorkingDays: 5,
@@ -77,6 +79,7 @@ export const configSchema = z.object({
       corporateConcernThreshold: 2,
       linkExpiryDays: 14,
       continueAsNewAfterDays: 300,
+      terminationNoticeDays: 90,
     }),
   cqcApi: z
     .object({

@@ -129,6 +129,8 @@ export const contractSchema = z.object({
   nominatedIndividual: contactSchema.optional(),
   serviceUsersContact: contactSchema.optional(),
   placements: z.number().int().nonnegative().default(0),
+  /** Days' notice of termination the contract gives (the register's "Notice Period (days)"); absent: the policy's. */
+  noticeDays: z.number().int().nonnegative().optional(),
   placementsStopped: z.boolean().default(false),
   /** Where the record came from (`register <file>`, `edited by <user>`), and when it last changed. */
   source: z.string().optional(),

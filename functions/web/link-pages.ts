@@ -2,7 +2,7 @@
  * The pages an officer sees from an email link: a confirmation page (GET never acts), the result,
  * and one clear page for each reason a link cannot be used.
  */
-import { html, type SafeHtml } from '../lib/html';
+import { html, raw, type SafeHtml } from '../lib/html';
 import type { PendingTask } from '../lib/model';
 import { COMMISSIONING_POSITIONS } from '../lib/model';
 import type { LinkRefusal, LinkView } from '../ladder/decide';
@@ -111,6 +111,27 @@ function initialState(view: LinkView): FormState {
   return { values: { ...(record.commissioningPosition ? { position: record.commissioningPosition } : {}), ...planFields(rowsFromPlan(record.improvementPlan)) }, errors: [] };
 }
 
+/** The letters the decision sends, exactly as they will go: recipients, subject, body. */
+function lettersPreview(view: LinkView, state: FormState): SafeHtml {
+  const preview = view.preview;
+  if (!preview) return html``;
+  const many = preview.emails.length > 1;
+  return html`<h2 class="govuk-heading-m" id="letters" tabindex="-1">${many ? `The ${preview.emails.length} letters as they will go` : 'The letter as it will go'}</h2>
+${errorFor(state, 'letters')}
+<p class="govuk-body">${many ? 'Confirming approves these letters as they are here' : 'Confirming approves this letter as it is here'}. If anything in ${many ? 'them' : 'it'} changes before ${many ? 'they go' : 'it goes'} (a contact's details, say), you will be asked again.</p>
+${preview.emails.map((email, index) => {
+    const inner = /<body>([\s\S]*)<\/body>/.exec(email.html)?.[1] ?? email.html;
+    return html`<div class="app-letter-preview" aria-labelledby="letter-${index + 1}-subject">
+<dl class="govuk-summary-list">
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">To</dt><dd class="govuk-summary-list__value app-break">${email.to.length ? email.to.join(', ') : 'Nobody on record: the letter will be held on the case until a contact is added'}</dd></div>
+${email.cc?.length ? html`<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Cc</dt><dd class="govuk-summary-list__value app-break">${email.cc.join(', ')}</dd></div>` : ''}
+<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Subject</dt><dd class="govuk-summary-list__value app-break" id="letter-${index + 1}-subject">${email.subject}</dd></div>
+</dl>
+<div class="govuk-body app-email">${raw(inner)}</div>
+</div>`;
+  })}`;
+}
+
 function summaryHref(field: string): string {
   if (field === 'position') return 'position-suspendNewPlacements';
   if (field === 'actions') return 'plan-heading';
@@ -134,9 +155,11 @@ ${state.errors.length
   <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Step</dt><dd class="govuk-summary-list__value">${view.task.step}</dd></div>
   <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Ratings</dt><dd class="govuk-summary-list__value">${context.facts.ratingSummary}</dd></div>
 </dl>
+${lettersPreview(view, state)}
 <div class="govuk-inset-text">Nothing has happened yet. The decision is recorded only when you press the button below, and this link then stops working.</div>
 <form method="post" action="${pathAndQuery}" novalidate>
 <input type="hidden" name="formToken" value="${view.formToken}">
+${view.preview ? html`<input type="hidden" name="letterHash" value="${view.preview.hash}">` : ''}
 ${view.form === 'qimOutcome' ? html`<button type="submit" class="app-default-submit" tabindex="-1" aria-hidden="true">Confirm</button>` : ''}
 ${extraFields(view, state)}
 <div class="govuk-form-group"><label class="govuk-label" for="note">Note for the record${view.decision === 'safeguarding' ? ' (why safeguarding)' : ''}</label><textarea class="govuk-textarea" id="note" name="note" rows="3">${state.values.note ?? ''}</textarea></div>

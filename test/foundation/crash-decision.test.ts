@@ -57,9 +57,11 @@ describe('a decision, with the product killed in the middle of it', () => {
     const first = await startProduct(dataDir, { CRASH_AT: point });
     running.push(first);
     const link = onServer(approvalLink(await mail(first)), first);
-    const formToken = /name="formToken" value="([^"]+)"/.exec(await (await fetch(link)).text())?.[1] ?? '';
+    const confirmation = await (await fetch(link)).text();
+    const formToken = /name="formToken" value="([^"]+)"/.exec(confirmation)?.[1] ?? '';
+    const letterHash = /name="letterHash" value="([^"]+)"/.exec(confirmation)?.[1] ?? '';
     // The press that kills it: the connection dies with the process, so no answer comes back.
-    const press = fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `formToken=${formToken}` }).then(
+    const press = fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ formToken, letterHash }).toString() }).then(
       (response) => response.status,
       () => 'no answer',
     );

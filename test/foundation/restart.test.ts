@@ -114,7 +114,7 @@ describe('npm start, killed and started again', () => {
     const moved = onServer(link, second);
     const page = await (await fetch(moved)).text();
     const formToken = /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? '';
-    const posted = await fetch(moved, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `formToken=${formToken}` });
+    const posted = await fetch(moved, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ formToken, letterHash: /name="letterHash" value="([^"]+)"/.exec(page)?.[1] ?? '' }).toString() });
     expect(posted.status).toBe(200);
     const oakfield = await waitFor(
       async () => (await cases(second)).find((item) => item.locationId === '1-1000000002'),

@@ -25,12 +25,14 @@ describe('fifty simultaneous POSTs on one link', () => {
 
   it('one wins; the other 49 get "already used", each refusal is on the audit trail, and nothing answers 500', async () => {
     const link = product.linkIn(product.mailTo(TOM, /Approve Quality Improvement Notice — Oakfield/), 'approve');
-    const formToken = /name="formToken" value="([^"]+)"/.exec(await (await fetch(link)).text())?.[1] ?? '';
+    const confirmation = await (await fetch(link)).text();
+    const formToken = /name="formToken" value="([^"]+)"/.exec(confirmation)?.[1] ?? '';
+    const letterHash = /name="letterHash" value="([^"]+)"/.exec(confirmation)?.[1] ?? '';
     const before = (await product.caseFor(OAKFIELD)).audit.length;
 
     const results = await Promise.all(
       Array.from({ length: PRESSES }, async () => {
-        const response = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ formToken }).toString() });
+        const response = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ formToken, letterHash }).toString() });
         return { status: response.status, page: await response.text() };
       }),
     );

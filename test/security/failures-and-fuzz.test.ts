@@ -26,7 +26,7 @@ describe('when SES refuses or throttles a send', () => {
     const link = product.linkIn(product.mailTo(TOM, /Approve Quality Improvement Notice — Oakfield/), 'approve');
     const page = await (await fetch(link)).text();
     const formToken = /name="formToken" value="([^"]+)"/.exec(page)![1]!;
-    const posted = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `formToken=${formToken}` });
+    const posted = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ formToken, letterHash: /name="letterHash" value="([^"]+)"/.exec(page)?.[1] ?? '' }).toString() });
     expect(posted.status).toBe(200);
     await product.runtime.idle();
     // The state machine's backoff runs on the virtual clock: 2 s, 6 s, 18 s, 54 s.

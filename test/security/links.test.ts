@@ -17,13 +17,19 @@ function withQuery(link: string, name: string, value: string): string {
   return url.toString().replace(/%2F/g, '/');
 }
 
+/** The hash of the letters each confirmation page showed, posted back as the page's form does. */
+const letterHashes = new Map<string, string>();
+
 async function post(link: string, body: Record<string, string>): Promise<{ status: number; page: string }> {
-  const response = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
+  const letterHash = letterHashes.get(link);
+  const response = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...(letterHash ? { letterHash } : {}), ...body }).toString() });
   return { status: response.status, page: await response.text() };
 }
 
 async function formTokenFor(link: string): Promise<string> {
   const page = await (await fetch(link)).text();
+  const letterHash = /name="letterHash" value="([^"]+)"/.exec(page)?.[1];
+  if (letterHash) letterHashes.set(link, letterHash);
   return /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? '';
 }
 

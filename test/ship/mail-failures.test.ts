@@ -38,7 +38,7 @@ describe('when SES refuses every message (an unverified recipient in the sandbox
     // Act
     const page = await (await fetch(approve)).text();
     const formToken = /name="formToken" value="([^"]+)"/.exec(page)![1]!;
-    await fetch(approve, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `formToken=${formToken}` });
+    await fetch(approve, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ formToken, letterHash: /name="letterHash" value="([^"]+)"/.exec(page)?.[1] ?? '' }).toString() });
     await product.runtime.idle();
     await product.advance('2 hours');
     // Assess: still running, waiting on the administrator, and the page says why.

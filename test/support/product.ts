@@ -134,10 +134,12 @@ export class Product {
     const page = await confirm.text();
     expect(confirm.status, page).toBe(200);
     const formToken = /name="formToken" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    // Where the decision sends letters, the page carries the hash of the letters it showed.
+    const letterHash = /name="letterHash" value="([^"]+)"/.exec(page)?.[1];
     const response = await fetch(link, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ formToken, ...fields }).toString(),
+      body: new URLSearchParams({ formToken, ...(letterHash ? { letterHash } : {}), ...fields }).toString(),
     });
     const result = await response.text();
     await this.runtime.idle();
