@@ -23,7 +23,7 @@ import { contractLocations, MEMO_RAG, type MemoRag } from '../lib/model';
 import type { Store } from '../lib/store';
 import type { SheetRow } from '../ingest/columns';
 import { listCaseSummaries, loadLocations, type LocationName } from '../web/data';
-import { cell, isCqcId, mapTable, MissingColumns, parseDate, readTableFile, type ColumnSpec, type TableFile } from './table-file';
+import { cell, isCqcId, mapTable, MissingColumns, parseDate, readTableFile, type ColumnSpec, type TableFile, RowProblem } from './table-file';
 import type { Rejection } from './register';
 
 export interface NeighbourDeps {
@@ -195,16 +195,6 @@ export async function listNeighbourLists(store: Store): Promise<NeighbourList[]>
 }
 
 // ---- reading a file --------------------------------------------------------------------------
-
-class RowProblem extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-    readonly value: string,
-  ) {
-    super(reason);
-  }
-}
 
 /** Our own CSV neutralises a leading = + - @ with an apostrophe; read back, it goes. */
 function unquoteFormula(text: string): string {

@@ -10,7 +10,7 @@
  */
 import type { AppConfig } from '../lib/config';
 import { SERVICE_TYPES, type ContactRole, type ServiceType } from '../lib/model';
-import { cell, isCqcId, isEmail, mapTable, parseDate, parseMoney, parseYesNo, splitList, type ColumnSpec, type TableFile } from './table-file';
+import { cell, isCqcId, isEmail, mapTable, parseDate, parseMoney, parseYesNo, splitList, type ColumnSpec, type TableFile, RowProblem } from './table-file';
 import type { SheetRow } from '../ingest/columns';
 
 export const REGISTER_COLUMNS = {
@@ -146,16 +146,6 @@ const CONTACT_FIELDS: Array<{ role: ContactRole; name: RegisterField; email: Reg
   { role: 'registeredManager', name: 'managerName', email: 'managerEmail', phone: 'managerPhone', perLocation: true },
   { role: 'familiesContact', name: 'familiesName', email: 'familiesEmail', phone: 'familiesPhone', perLocation: true },
 ];
-
-class RowProblem extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-    readonly value: string,
-  ) {
-    super(reason);
-  }
-}
 
 function domain(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();

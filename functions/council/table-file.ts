@@ -29,6 +29,17 @@ export class MissingColumns extends BadInput {
 
 export class FileTooLarge extends BadInput {}
 
+/** One cell of one row is wrong: thrown while a row is read, reported with the row's line. */
+export class RowProblem extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+    readonly value: string,
+  ) {
+    super(reason);
+  }
+}
+
 export interface TableFile {
   format: 'csv' | 'xlsx';
   sheet?: string;

@@ -11,7 +11,7 @@ import { DECISION_STEPS } from '../../workflows/escalation';
 import { COMMISSIONING_POSITIONS, STAGES, type Case, type CommissioningPosition, type ImprovementAction, type Stage } from '../lib/model';
 import { nowIso, type LadderDeps } from '../ladder/context';
 import { newCaseId, startCaseExecution } from '../ladder/cases';
-import { cell, mapTable, parseDate, readTableFile, type ColumnSpec } from './table-file';
+import { cell, mapTable, parseDate, readTableFile, type ColumnSpec, RowProblem } from './table-file';
 import { findOfficer, type Rejection } from './register';
 import { digestOf } from './uploads';
 
@@ -82,16 +82,6 @@ export interface TrackerPlan {
   rejections: Rejection[];
   summary: { resumed: number; unchanged: number; rejected: number };
   applied: boolean;
-}
-
-class RowProblem extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-    readonly value: string,
-  ) {
-    super(reason);
-  }
 }
 
 const actionSchema = z.object({ action: z.string().min(1), owner: z.string().min(1), due: z.string() });
