@@ -369,20 +369,14 @@ export interface NeighbourOptions {
   listDate?: string;
 }
 
-export interface NeighbourPlan {
+/** What applying a parsed file would do: the file's facts as read, its entries matched here. */
+export interface NeighbourPlan extends Pick<ParsedNeighbourFile, 'file' | 'fileFormat' | 'format' | 'headerLine' | 'unusedColumns' | 'rowsRead' | 'rejections'> {
   importId: string;
   sourceId: string;
   authority: string;
   listDate: string;
   listDateFrom: StoredList['listDateFrom'];
-  file: string;
-  fileFormat: TableFile['format'];
-  format: NeighbourFormat;
-  headerLine: number;
-  unusedColumns: string[];
-  rowsRead: number;
   entries: NeighbourEntry[];
-  rejections: Rejection[];
   /** `replaced`: the source's earlier list gives way to this one; `unchanged`: it is this one already. */
   kind: 'added' | 'replaced' | 'unchanged';
   before?: { importId: string; listDate: string; entryCount: number; importedAt: string };
