@@ -12,7 +12,7 @@ export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)
 export const LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 
 /** The names of the Lambda handler folders under `functions/`. */
-export type FunctionSource = 'workflow-step' | 'http-api' | 'ratings-import' | 'audit-checkpoint' | 'mail-events';
+export type FunctionSource = 'workflow-step' | 'http-api' | 'ratings-import' | 'audit-checkpoint' | 'mail-events' | 'memo-publish';
 
 /** `functions/<source>/handler.ts`, which exports `handler`. */
 export function functionEntry(source: FunctionSource): string {

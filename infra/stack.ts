@@ -18,6 +18,7 @@ import { EscalationWorkflow, WorkflowReference } from './escalation-workflow';
 import { acknowledge } from './nag';
 import { AuditCheckpoint, readAuditCheckpointSettings } from './audit-checkpoint';
 import { RatingsIntake } from './ratings-intake';
+import { MemoPublish, readMemoPublishSettings } from './memo-publish';
 import { readDeploymentSettings, type DeploymentSettings } from './settings';
 
 export interface EscalationStackProps extends StackProps {
@@ -46,6 +47,8 @@ export class EscalationStack extends Stack {
   public readonly cqcApiKey: secretsmanager.Secret;
   /** The audit trail's signed checkpoints, outside the table's writers' reach. */
   public readonly auditCheckpoint: AuditCheckpoint;
+  /** The memo CSV published daily for neighbouring authorities. */
+  public readonly memoPublish: MemoPublish;
 
   constructor(scope: Construct, id: string, props: EscalationStackProps = {}) {
     super(scope, id, props);
@@ -192,8 +195,15 @@ export class EscalationStack extends Stack {
     });
     this.auditCheckpoint.grantVerify(this.httpApiFunction);
 
+    this.memoPublish = new MemoPublish(this, 'MemoPublish', {
+      table: this.table,
+      environment: { APP_CONFIG: settings.appConfigJson },
+      accessLogsBucket: this.ratings.accessLogsBucket,
+      ...readMemoPublishSettings(this),
+    });
+
     if (alarmAction) {
-      for (const fn of [this.workflowStepFunction, this.httpApiFunction, this.ratingsImportFunction, this.auditCheckpoint.checkpointFunction, this.mailEventsFunction]) {
+      for (const fn of [this.workflowStepFunction, this.httpApiFunction, this.ratingsImportFunction, this.auditCheckpoint.checkpointFunction, this.mailEventsFunction, this.memoPublish.publishFunction]) {
         fn.errorsAlarm.addAlarmAction(alarmAction);
       }
     }
@@ -205,6 +215,10 @@ export class EscalationStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'RatingsBucketName', { value: this.ratings.bucket.bucketName });
+    new CfnOutput(this, 'MemoBucketName', {
+      value: this.memoPublish.bucket.bucketName,
+      description: 'Where the memo CSV is published (memo/latest.csv): npm run memo:share -- --bucket <this> makes a link',
+    });
     new CfnOutput(this, 'AuditCheckpointBucketName', { value: this.auditCheckpoint.bucket.bucketName });
     new CfnOutput(this, 'CqcApiKeySecretArn', {
       value: this.cqcApiKey.secretArn,

@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 
-/** Construct ids of the stack's functions (infra/stack.ts) → the name the runtime knows them by. */
-export const BUNDLED_FUNCTIONS = { WorkflowStep: 'workflow-step', HttpApi: 'http-api', RatingsImport: 'ratings-import', MailEvents: 'mail-events' } as const;
+/** Construct paths of the stack's functions under the stack (infra/stack.ts) → the name the runtime knows them by. */
+export const BUNDLED_FUNCTIONS = { WorkflowStep: 'workflow-step', HttpApi: 'http-api', RatingsImport: 'ratings-import', MailEvents: 'mail-events', 'MemoPublish/Function': 'memo-publish' } as const;
 export type BundledFunctionName = (typeof BUNDLED_FUNCTIONS)[keyof typeof BUNDLED_FUNCTIONS];
 
 const templateSchema = z.object({
@@ -61,7 +61,7 @@ export function readCloudAssembly(assemblyDir: string, stackName = 'CareQualityE
   for (const resource of Object.values(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const path = String(resource.Metadata?.['aws:cdk:path'] ?? '');
-    const id = /^[^/]+\/([^/]+)\/Resource$/.exec(path)?.[1] as keyof typeof BUNDLED_FUNCTIONS | undefined;
+    const id = /^[^/]+\/(.+)\/Resource$/.exec(path)?.[1] as keyof typeof BUNDLED_FUNCTIONS | undefined;
     if (!id || !(id in BUNDLED_FUNCTIONS)) continue;
     const asset = resource.Metadata?.['aws:asset:path'];
     if (typeof asset !== 'string') throw new BundleError(`${path} has no bundled asset: synthesize with bundling`);

@@ -8,6 +8,8 @@
  *   npm run import:contracts -- <register.csv|register.xlsx> [--apply]
  *   npm run import:tracker -- <tracker.csv|tracker.xlsx> [--apply]
  *   npm run import:neighbours -- --authority "Dorset Council" [--date 2026-11-20] <list.csv> [--apply]
+ *   npm run memo:publish
+ *   npm run memo:share -- --bucket <MemoBucketName> [--days 7] [--region eu-west-2]
  *
  * audit:verify also works with the product stopped: it then opens the data folder itself (its
  * table, checkpoint key and checkpoints) and writes the checkpoint itself.
@@ -32,6 +34,8 @@ import { formatNeighbourPlan, formatRegisterPlan, runCouncilCli } from '../funct
 import { applyNeighbours, previewNeighbours } from '../functions/council/neighbours';
 import { applyRegister, previewRegister } from '../functions/council/contracts-import';
 import { applyTracker, formatTrackerPlan, previewTracker } from '../functions/council/tracker';
+import { folderMemoStore, publishMemo } from '../functions/council/memo-publish';
+import { memoShareUrl, parseMemoShareArgs } from './memo-share';
 import { startDynamo } from './dynamo';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, STATE_MACHINE_NAME, TABLE_NAME, LOCAL_ACCOUNT } from './endpoints';
 import { PROJECT_ROOT } from './paths';
@@ -260,6 +264,34 @@ async function auditVerify(args: string[]): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
+/** Publishes the memo CSV now to <data folder>/memo/, as the daily schedule does. */
+function memoPublishNow(args: string[]): Promise<number> {
+  if (args.length > 0) {
+    console.error('usage: npm run memo:publish   (writes <data folder>/memo/latest.csv and memo/<date>.csv)');
+    return Promise.resolve(2);
+  }
+  return withProduct(async (deps) => {
+    const publication = await publishMemo(deps, folderMemoStore(dataDir));
+    console.log(`Memo of ${publication.listDate} published: ${publication.rows} service(s), ${publication.bytes} bytes.`);
+    for (const place of publication.written) console.log(`  ${place}`);
+    return 0;
+  });
+}
+
+/** Prints a presigned link to memo/latest.csv in the memo bucket on AWS (SigV4: at most 7 days). */
+async function memoShare(args: string[]): Promise<number> {
+  const parsed = parseMemoShareArgs(args);
+  if ('error' in parsed) {
+    console.error(parsed.error);
+    console.error('usage: npm run memo:share -- --bucket <MemoBucketName output> [--days 1-7] [--region eu-west-2]');
+    return 2;
+  }
+  const link = await memoShareUrl(parsed);
+  console.log(link.url);
+  console.error(`Valid until ${link.expiresAt.toISOString()} (${parsed.days} day(s)), or until the credentials that signed it expire: sign with long-term credentials.`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -275,8 +307,12 @@ async function main(argv: string[]): Promise<number> {
       return importTracker(args);
     case 'import-neighbours':
       return importNeighbours(args);
+    case 'memo-publish':
+      return memoPublishNow(args);
+    case 'memo-share':
+      return memoShare(args);
     default:
-      console.error('usage: tsx local/cli.ts clock|ingest|audit-verify|import-contracts|import-tracker|import-neighbours ...');
+      console.error('usage: tsx local/cli.ts clock|ingest|audit-verify|import-contracts|import-tracker|import-neighbours|memo-publish|memo-share ...');
       return 2;
   }
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { startRuntime, PROJECT_ROOT } from './runtime';
 import { loadDemoIfEmpty } from './seed';
 import { writeFileAtomic } from './clock';
+import { clockTime } from '../functions/lib/dates';
 
 const environment = z.object({
   DATA_DIR: z.string().default(join(PROJECT_ROOT, '.data')),
@@ -22,6 +23,8 @@ const environment = z.object({
   CLOCK_START: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
   /** A cloud assembly (`npm run synth -- -o cdk.out`): run its Lambda bundles instead of the source. */
   LAMBDA_BUNDLES: z.string().min(1).optional(),
+  /** When the memo CSV is published to <data folder>/memo/ each day (UK time, HH:MM), or `off`. */
+  MEMO_PUBLISH_AT: z.union([clockTime, z.literal('off')]).default('07:00'),
 });
 
 async function main(): Promise<void> {
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
     configPath: env.APP_CONFIG_FILE,
     clockStart: env.CLOCK_START ? new Date(env.CLOCK_START) : undefined,
     bundles: env.LAMBDA_BUNDLES ? resolve(env.LAMBDA_BUNDLES) : undefined,
+    ...(env.MEMO_PUBLISH_AT === 'off' ? {} : { memoPublish: { dailyAt: env.MEMO_PUBLISH_AT } }),
     ports: { http: env.HTTP_PORT, dynamodb: env.DYNAMODB_PORT, stepfunctions: env.STEPFUNCTIONS_PORT, ses: env.SES_PORT },
   });
   const demo = env.NO_DEMO === '1' || env.NO_DEMO === 'true' ? undefined : await loadDemoIfEmpty(runtime);
@@ -58,6 +62,7 @@ Care quality escalation — running locally (no AWS account needed)
 
   Virtual clock     ${runtime.clock.now().toISOString()}   move it: npm run clock -- advance "6 months"
   Data folder       ${dataDir}
+  Memo CSV          ${env.MEMO_PUBLISH_AT === 'off' ? 'not published on a schedule (MEMO_PUBLISH_AT=off)' : `published to ${join(dataDir, 'memo')} daily at ${env.MEMO_PUBLISH_AT}`}; now: npm run memo:publish
   Lambdas           ${runtime.lambdaCode === 'bundles' ? `the synthesized bundles in ${resolve(env.LAMBDA_BUNDLES ?? '')}` : 'from source'}
   ${demo ? `Demo loaded: ${demo.contracts} contracts, ${demo.rowsRead} rating rows; ${demo.casesOpened} cases opened; ${demo.neighbourLists} neighbours' lists.` : `${cases.length} cases on record.`}
 

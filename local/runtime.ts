@@ -38,12 +38,19 @@ import { folderCheckpointStore, localCheckpointFolder, localCheckpointKey, memor
 import type { AuditReport, CheckpointReason } from '../functions/audit/verify';
 import { BundledFunction, localEnvironment, readCloudAssembly, type BundledFunctionName, type BundledFunctionSpec } from './bundles';
 import { startSecretsManager } from './secrets';
+import { startLocalS3 } from './s3';
+import { folderMemoStore, memoPublicationSchema, type MemoPublication } from '../functions/council/memo-publish';
+import { createMemoPublishHandler } from '../functions/memo-publish/handler';
+import { isoDate } from '../functions/lib/clock';
+import { ukWallTime } from '../functions/lib/dates';
 
 import { PROJECT_ROOT } from './paths';
 export { PROJECT_ROOT };
 export const WORKFLOW_STEP_ARN = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:workflow-step`;
 const SIGNING_KEY_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:LinkSigningKey-local`;
 const CQC_KEY_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:CqcApiKey-local`;
+/** The memo bucket on the local S3 stand-in (bundles only): the memo folder. */
+const MEMO_BUCKET = 'memo-local';
 
 /** What a bundled http-api answers: API Gateway's structured result (payload 2.0). */
 const httpResultSchema = z.object({
@@ -112,6 +119,12 @@ export interface RuntimeOptions {
   bundles?: string;
   /** Addresses the SES stand-in bounces or complains about (SES's simulator addresses always do). */
   mailSimulator?: MailSimulator;
+  /**
+   * The memo CSV's publish (on AWS: the memo-publish function, daily): `folder` gets `memo/latest.csv`
+   * and `memo/YYYY-MM-DD.csv` (default: the data folder); `dailyAt` (HH:MM, UK time) publishes on
+   * the virtual clock every day at that time. Without it, only `publishMemo()` publishes.
+   */
+  memoPublish?: { folder?: string; dailyAt?: string };
 }
 
 /** Faults a test can inject where AWS would produce them: in the Lambda service. */
@@ -134,6 +147,8 @@ export interface Runtime {
   readonly lambdaFaults: LambdaFault[];
   /** Verifies the audit trail against the newest checkpoint and writes the next one. */
   auditCheckpoint(reason: CheckpointReason): Promise<AuditReport>;
+  /** Publishes the memo CSV now (the memo-publish function, from source) to the memo folder. */
+  publishMemo(): Promise<MemoPublication>;
   /** The HTTP server: its endpoint and the request-body bytes it holds. */
   readonly http: LocalHttp;
   /** What runs the Lambdas: their source, or the bundles of a cloud assembly. */
@@ -187,6 +202,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // key (functions/lib/aws-deps.ts): here the text is the local key, so both sign alike.
   const signingKey = assembly ? Buffer.from(secrets.signingKey, 'utf8') : keyFromBase64(secrets.signingKey);
   const secretsManager = assembly ? await startSecretsManager({ [SIGNING_KEY_SECRET_ARN]: secrets.signingKey, [CQC_KEY_SECRET_ARN]: 'local-cqc-key' }) : undefined;
+  // The memo bucket for the memo-publish bundle: the memo folder (source mode writes it directly).
+  const memoFolder = options.memoPublish?.folder ?? dataDir;
+  const s3 = assembly ? await startLocalS3(memoFolder ? { [MEMO_BUCKET]: memoFolder } : {}) : undefined;
   const clock = new VirtualClock({ offsetFile: dataDir ? join(dataDir, 'clock.json') : undefined, startAt: options.clockStart });
 
   const dynamo: LocalDynamo = await startDynamo({ path: dataDir ? join(dataDir, 'dynamodb') : undefined, port: options.ports?.dynamodb });
@@ -267,6 +285,29 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const checkpointHandler = createAuditCheckpointHandler(async () => checkpointDeps);
   const auditCheckpoint = (reason: CheckpointReason) => checkpointHandler({ source: reason }, lambdaContext('audit-checkpoint'));
 
+  // The memo publish function: the bundle with the S3 stand-in, or the source writing the folder itself.
+  // A scheduled run reads the time it was scheduled for, as on AWS however late the work starts.
+  const memoPublishNow = async (source: 'schedule' | 'request', at?: Date): Promise<MemoPublication> =>
+    bundled.has('memo-publish')
+      ? memoPublicationSchema.parse(await bundled.get('memo-publish')!.invoke({ source }))
+      : createMemoPublishHandler(async () => {
+          if (!memoFolder) throw new Error('The memo is published to a folder: start with a data folder (DATA_DIR) or memoPublish.folder');
+          return { store: deps.store, config: deps.config, clock: at ? { now: () => at } : clock, objects: folderMemoStore(memoFolder) };
+        })({ source }, lambdaContext('memo-publish'));
+  const memoRuns = new Set<Promise<unknown>>();
+  let memoTimer: { cancel(): void } | undefined;
+  const armMemoPublish = (at: string) => {
+    const now = clock.now();
+    let next = ukWallTime(isoDate(now), at);
+    if (next.getTime() <= now.getTime()) next = ukWallTime(isoDate(new Date(now.getTime() + 86_400_000)), at);
+    memoTimer = clock.setTimer(next, () => {
+      armMemoPublish(at);
+      const run = memoPublishNow('schedule', next).catch((error: unknown) => console.error('memo publish failed', error));
+      memoRuns.add(run);
+      void run.finally(() => memoRuns.delete(run));
+    });
+  };
+
   const httpDeps: HttpDeps = { ...deps, authenticate: localAuthenticator(secrets.adminToken), pages: renderPage, ingestUpload: ingestUploadedRatings, auditCheckpoint };
   const httpHandler = createHttpHandler(async () => httpDeps);
   const http: LocalHttp = await startHttpServer({
@@ -280,7 +321,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   if (assembly) {
     // What CloudFormation would resolve (names, ARNs), the local endpoints, and the base URL the
     // deployer sets in the configuration once the API's address is known.
-    const local = { TABLE_NAME, STATE_MACHINE_ARN: stateMachineArn, SIGNING_KEY_SECRET_ARN, CQC_KEY_SECRET_ARN };
+    const local = { TABLE_NAME, STATE_MACHINE_ARN: stateMachineArn, SIGNING_KEY_SECRET_ARN, CQC_KEY_SECRET_ARN, MEMO_BUCKET };
     const aws = {
       AWS_REGION: LOCAL_REGION,
       AWS_DEFAULT_REGION: LOCAL_REGION,
@@ -291,6 +332,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       AWS_ENDPOINT_URL_SFN: sfnServer.endpoint,
       AWS_ENDPOINT_URL_SES: ses.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager!.endpoint,
+      AWS_ENDPOINT_URL_S3: s3!.endpoint,
     };
     for (const spec of assembly.values()) {
       const appConfig = spec.environment.APP_CONFIG;
@@ -316,6 +358,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // A checkpoint on every start (on AWS: on a schedule), after verifying against the last one.
   const started = await auditCheckpoint('start');
   if (!started.ok) console.warn(`Audit trail: ${started.breaks.length} break(s) and ${started.checkpointProblems.length} bad checkpoint(s) found; run npm run audit:verify`);
+  if (options.memoPublish?.dailyAt) armMemoPublish(options.memoPublish.dailyAt);
 
   return {
     endpoints: { http: http.endpoint, dynamodb: dynamo.endpoint, stepfunctions: sfnServer.endpoint, ses: ses.endpoint, sesInbox: ses.inboxEndpoint },
@@ -330,6 +373,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     stateMachineArn,
     lambdaFaults,
     auditCheckpoint,
+    publishMemo: () => memoPublishNow('request'),
     http,
     lambdaCode: assembly ? 'bundles' : 'source',
     async idle() {
@@ -339,12 +383,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         await Promise.all([...mailEvents]);
         await engine.whenIdle();
       }
+      await Promise.all([...memoRuns]);
     },
     async close() {
+      memoTimer?.cancel();
+      await Promise.all([...memoRuns]);
       await http.close();
       await engine.close();
       await Promise.all([...bundled.values()].map((fn) => fn.close()));
       await secretsManager?.close();
+      await s3?.close();
       await sfnServer.close();
       clock.close();
       await ses.close();

@@ -8,7 +8,7 @@ import { DomainError, NotFound, Unauthorised } from '../lib/errors';
 import { readTableAudit } from '../audit/checkpoint';
 import { verifyAudit as verifyTableAudit, type AuditReport } from '../audit/verify';
 import { headerUser } from './request-checks';
-import { escalationPort, openCase, requireCase, resumeStalledCases } from '../ladder/cases';
+import { escalationPort, requireCase, resumeStalledCases } from '../ladder/cases';
 import { actOnLink, inspectLink, linkFormSchema } from '../ladder/decide';
 import { changePlanRows, planChangeOf, planRowCount } from '../ladder/decision-form';
 import { boardDecisionSchema, listMeetings, recordBoardDecision, recordMeeting, recordMeetingSchema, scheduleMeeting, scheduleMeetingSchema } from '../ladder/board';
@@ -23,6 +23,8 @@ import { BadInput } from '../lib/errors';
 import { calendarDate } from '../lib/dates';
 import { isoDate } from '../lib/clock';
 import { routeCouncilApi } from '../council/api';
+import { listConcerns, raiseConcern, raiseConcernSchema } from '../ladder/concerns';
+import { CONCERN_KINDS, CONCERN_SEVERITIES } from '../lib/model';
 
 export interface HttpRequest {
   method: string;
@@ -120,6 +122,9 @@ const concernSchema = z.object({
   /** The day it was raised with the council, when not today. */
   raisedOn: calendarDate.optional(),
   leadOfficer: z.string().max(100).optional(),
+  /** Where it came from and how serious (functions/ladder/concerns.ts). */
+  kind: z.enum(CONCERN_KINDS).default('serviceQualityFeedback'),
+  severity: z.enum(CONCERN_SEVERITIES).default('medium'),
 });
 
 async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpResponse | undefined> {
@@ -146,20 +151,23 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
         throw new UnknownOfficer(`leadOfficer "${input.leadOfficer}" is not a configured officer; use one of: ${deps.config.officers.map((officer) => officer.id).join(', ')}`);
       }
       if (input.raisedOn && input.raisedOn > isoDate(deps.clock.now())) throw new BadInput(`raisedOn ${input.raisedOn} is in the future`);
-      const location = await deps.store.getLocation(input.locationId);
-      if (!location) throw new NotFound(`Location ${input.locationId} is not on record`);
-      const opened = await openCase(deps, {
-        locationId: location.locationId,
-        providerId: location.providerId,
-        stage: input.stage,
-        trigger: `Concern raised by ${user}: ${input.concern}`,
-        ratings: location.ratings,
-        concern: { source: input.source ?? '', summary: input.concern, ...(input.raisedOn ? { raisedAt: input.raisedOn } : {}) },
-        leadOfficer: input.leadOfficer,
-        actor: user,
-        source: request.sourceIp,
-      });
+      // A concern record of its own (functions/ladder/concerns.ts), on the open case or opening one.
+      const raised = await raiseConcern(
+        deps,
+        { locationId: input.locationId, kind: input.kind, raisedOn: input.raisedOn, raisedBy: input.source ?? '', summary: input.concern, severity: input.severity, openCase: true },
+        user,
+        { sourceIp: request.sourceIp, stage: input.stage, leadOfficer: input.leadOfficer },
+      );
+      const opened = { caseId: raised.caseId, opened: raised.opened, concernId: raised.concern.concernId };
       return jsonResponse(opened.opened ? 201 : 200, opened);
+    }
+    if (method === 'POST' && path === '/admin/concerns') {
+      const raised = await raiseConcern(deps, raiseConcernSchema.parse(parseJson(request.body)), user, { sourceIp: request.sourceIp });
+      return jsonResponse(raised.opened ? 201 : 200, raised);
+    }
+    if (method === 'GET' && path.startsWith('/api/locations/') && path.endsWith('/concerns')) {
+      const locationId = decodeURIComponent(path.slice('/api/locations/'.length, -'/concerns'.length));
+      return jsonResponse(200, await listConcerns(deps.store, locationId));
     }
     if (method === 'GET' && path === '/admin/audit/verify') return jsonResponse(200, await verifyAudit(deps, 'verify'));
     if (method === 'POST' && path === '/admin/audit/checkpoint') return jsonResponse(201, await verifyAudit(deps, 'request'));

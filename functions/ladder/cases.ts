@@ -53,6 +53,9 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
     source: request.concern.source,
     summary: request.concern.summary,
     recordedBy: request.actor ?? 'ratings ingestion',
+    ...(request.concern.concernId ? { concernId: request.concern.concernId } : {}),
+    ...(request.concern.kind ? { kind: request.concern.kind } : {}),
+    ...(request.concern.severity ? { severity: request.concern.severity } : {}),
   };
   // A concern about a location whose case is open joins that case's grounds.
   if (existing && concern) existing = await addConcern(deps, existing, concern, request.source);
@@ -110,7 +113,7 @@ export async function openCase(deps: LadderDeps, request: OpenCaseRequest & { le
  * added twice. The record is written first, then the audit event; a retry after an interruption
  * between the two writes the missing event (and only that).
  */
-async function addConcern(deps: LadderDeps, record: Case, concern: Concern, source: string | undefined): Promise<Case> {
+export async function addConcern(deps: LadderDeps, record: Case, concern: Concern, source: string | undefined): Promise<Case> {
   const same = (item: unknown) => {
     const other = item as Partial<Concern> | undefined;
     return other?.summary === concern.summary && other.source === concern.source && String(other.raisedAt).slice(0, 10) === concern.raisedAt.slice(0, 10);

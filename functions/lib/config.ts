@@ -68,6 +68,19 @@ export const configSchema = z.object({
       continueAsNewAfterDays: z.number().int().min(1).max(364).default(300),
       /** Days' notice a letter of termination gives where the contract register states none. */
       terminationNoticeDays: z.number().int().min(0).max(730).default(90),
+      /**
+       * Concerns that add up (seed 003 §1.5: many feedback reports can change the RAG, isolated ones
+       * normally not): `count` concerns within `withinDays` about a location whose overall rating is
+       * one of `ratedAs`, none of them on a case, and the product `openCase`s or `tellLeadOfficer`s.
+       */
+      concernPattern: z
+        .object({
+          count: z.number().int().min(2).max(100).default(3),
+          withinDays: z.number().int().min(1).max(730).default(90),
+          ratedAs: z.array(z.enum(['Outstanding', 'Good', 'Requires improvement', 'Inadequate', 'Not rated'])).min(1).default(['Good', 'Outstanding']),
+          action: z.enum(['openCase', 'tellLeadOfficer']).default('tellLeadOfficer'),
+        })
+        .default({ count: 3, withinDays: 90, ratedAs: ['Good', 'Outstanding'], action: 'tellLeadOfficer' }),
     })
     .default({
       responseWorkingDays: 5,
@@ -80,6 +93,7 @@ export const configSchema = z.object({
       linkExpiryDays: 14,
       continueAsNewAfterDays: 300,
       terminationNoticeDays: 90,
+      concernPattern: { count: 3, withinDays: 90, ratedAs: ['Good', 'Outstanding'], action: 'tellLeadOfficer' },
     }),
   cqcApi: z
     .object({

@@ -3,6 +3,7 @@
  * rules); the ladder module implements *how* (case records, executions). Every call is idempotent:
  * a re-run after a crash may repeat it safely.
  */
+import type { ConcernKind, ConcernSeverity } from './model';
 import type { RatingEntry } from './model';
 
 export interface OpenCaseRequest {
@@ -15,7 +16,7 @@ export interface OpenCaseRequest {
   /** The ratings that triggered it, by domain (for a concern: the location's ratings on record). */
   ratings: Record<string, RatingEntry>;
   /** A concern that opens the case, or feeds the one already open. */
-  concern?: { source: string; summary: string; raisedAt?: string };
+  concern?: { source: string; summary: string; raisedAt?: string; concernId?: string; kind?: ConcernKind; severity?: ConcernSeverity };
 }
 
 export interface InspectionResult {

@@ -222,6 +222,20 @@ export const qimSchema = z.object({
 });
 export type Qim = z.infer<typeof qimSchema>;
 
+/** Where a concern came to us from (issue 16; seed 003 §1.5). */
+export const CONCERN_KINDS = ['serviceQualityFeedback', 'whistleBlowing', 'complaint', 'safeguardingAlert', 'professionalFeedback', 'cqcIntelligence'] as const;
+export type ConcernKind = (typeof CONCERN_KINDS)[number];
+export const CONCERN_KIND_LABELS: Record<ConcernKind, string> = {
+  serviceQualityFeedback: 'Service quality feedback',
+  whistleBlowing: 'Whistle-blowing',
+  complaint: 'Complaint',
+  safeguardingAlert: 'Safeguarding alert',
+  professionalFeedback: 'Professional feedback',
+  cqcIntelligence: 'CQC intelligence',
+};
+export const CONCERN_SEVERITIES = ['low', 'medium', 'high'] as const;
+export type ConcernSeverity = (typeof CONCERN_SEVERITIES)[number];
+
 /**
  * A concern about the quality of care (service quality feedback, safeguarding, whistle-blowing,
  * professional feedback): when it was raised, where it came from, what it says.
@@ -234,6 +248,10 @@ export const concernSchema = z.object({
   summary: z.string(),
   /** The signed-in user who recorded it. */
   recordedBy: z.string(),
+  /** Its own record (functions/ladder/concerns.ts), on concerns recorded since concerns were kept apart. */
+  concernId: z.string().optional(),
+  kind: z.enum(CONCERN_KINDS).optional(),
+  severity: z.enum(CONCERN_SEVERITIES).optional(),
 });
 export type Concern = z.infer<typeof concernSchema>;
 

@@ -9,6 +9,7 @@
  * | open-case lock  | LOCATION#<locationId> | OPENCASE           | -                      | -                      |
  * | contract        | CONTRACT#<contractId> | CONTRACT           | CONTRACTS              | <locationId>           |
  * | contract link   | LOCATION#<locationId> | CONTRACT#<id>      | -                      | -                      |
+ * | concern         | LOCATION#<locationId> | CONCERN#<raisedOn>#<concernId> | -          | -                      |
  * | provider contact| PROVIDER#<providerId> | CONTACT#<role>#<locationId or ->| -         | -                      |
  * | case            | CASE#<caseId>         | CASE               | CASES                  | <openedAt>#<caseId>    |
  * | audit event     | CASE#<caseId>         | EVENT#<seq:000000> | -                      | -                      |
@@ -38,6 +39,8 @@ export const keys = {
   /** One per location a contract covers, so a location finds its contracts (a contract may cover several). */
   contractLink: (locationId: string, contractId: string) => ({ pk: `LOCATION#${locationId}`, sk: `CONTRACT#${contractId}` }),
   /** One contact per role, for the whole provider or one of its locations. */
+  /** A concern about a location, kept whether or not a case took it up (functions/ladder/concerns.ts). */
+  concern: (locationId: string, raisedOn: string, concernId: string) => ({ pk: `LOCATION#${locationId}`, sk: `CONCERN#${raisedOn}#${concernId}` }),
   providerContact: (providerId: string, role: string, locationId?: string) => ({ pk: `PROVIDER#${providerId}`, sk: `CONTACT#${role}#${locationId ?? '-'}` }),
   case: (caseId: string) => ({ pk: `CASE#${caseId}`, sk: 'CASE' }),
   auditEvent: (caseId: string, seq: number) => ({ pk: `CASE#${caseId}`, sk: `EVENT#${String(seq).padStart(6, '0')}` }),

@@ -223,7 +223,13 @@ export function memoCsvFromEntries(entries: readonly MemoEntry[], authority: str
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
-export async function memoCsv(deps: MemoDeps): Promise<string> {
+/** The memo CSV as `/memo.csv` serves it and the scheduled publish writes it, with the list's date. */
+export async function renderMemoCsv(deps: MemoDeps): Promise<{ csv: string; listDate: string; rows: number }> {
   const { entries } = await loadMemo(deps);
-  return memoCsvFromEntries(entries, deps.config.authority.name, deps.clock.now().toISOString().slice(0, 10));
+  const listDate = deps.clock.now().toISOString().slice(0, 10);
+  return { csv: memoCsvFromEntries(entries, deps.config.authority.name, listDate), listDate, rows: entries.length };
+}
+
+export async function memoCsv(deps: MemoDeps): Promise<string> {
+  return (await renderMemoCsv(deps)).csv;
 }

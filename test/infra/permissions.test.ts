@@ -150,11 +150,11 @@ describe('the workflow, as called by the functions', () => {
 });
 
 describe('data', () => {
-  it('the table is read and written by the four functions and nobody else', () => {
+  it('the table is written by the four functions and nobody else; read by them and the memo publish', () => {
     const { stack, template } = synthesized;
     const table = { 'Fn::GetAtt': [logicalId(stack, stack.table), 'Arn'] };
     expect(rolesAllowed(template, 'dynamodb:PutItem', same(table))).toEqual(Object.values(roles).sort());
-    expect(rolesAllowed(template, 'dynamodb:Query', same(table))).toEqual(Object.values(roles).sort());
+    expect(rolesAllowed(template, 'dynamodb:Query', same(table))).toEqual([...Object.values(roles), logicalId(stack, stack.memoPublish.publishFunction.executionRole)].sort());
   });
 
   it('ratings files are read by ratings-import and uploaded by http-api (under uploads/ only)', () => {

@@ -6,7 +6,7 @@
  * in `event.cookies`, a JWT authorizer's claims) and Step Functions' `lambda:invoke` Payload.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,13 +23,15 @@ const TOM = 'tom.reid@westshire.example.gov.uk';
 const MANAGER = demoContracts().find((contract) => contract.locationId === OAKFIELD)!.registeredManager!.email;
 
 let assembly: string;
+let memoFolder: string;
 let product: Product;
 
 beforeAll(async () => {
   // Prepare: one synth for the file (about 11 s), into a folder of its own.
   assembly = mkdtempSync(join(tmpdir(), 'cdk-out-'));
   await promisify(execFile)(join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--output', assembly], { cwd: PROJECT_ROOT });
-  product = await Product.start({ bundles: assembly, mailSimulator: { bounce: [MANAGER] } });
+  memoFolder = mkdtempSync(join(tmpdir(), 'memo-'));
+  product = await Product.start({ bundles: assembly, mailSimulator: { bounce: [MANAGER] }, memoPublish: { folder: memoFolder } });
   // Ratings arrive through the source ingestion (there is no S3 here for the bundled upload);
   // every step of the cases it opens runs in the bundles.
   const { deps } = product.runtime;
@@ -40,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await product?.close();
   if (assembly) rmSync(assembly, { recursive: true, force: true });
+  if (memoFolder) rmSync(memoFolder, { recursive: true, force: true });
 });
 
 describe('the synthesized bundles on the local runtime', () => {
@@ -47,7 +50,7 @@ describe('the synthesized bundles on the local runtime', () => {
     // Assess
     expect(product.runtime.lambdaCode).toBe('bundles');
     const functions = readCloudAssembly(assembly);
-    expect([...functions.keys()].sort()).toEqual(['http-api', 'mail-events', 'ratings-import', 'workflow-step']);
+    expect([...functions.keys()].sort()).toEqual(['http-api', 'mail-events', 'memo-publish', 'ratings-import', 'workflow-step']);
     for (const spec of functions.values()) expect(spec.entry.startsWith(assembly)).toBe(true);
   });
 
@@ -93,6 +96,19 @@ describe('the synthesized bundles on the local runtime', () => {
     expect(await page.text()).toContain('Oakfield');
     expect(csrfToken).not.toBe('');
     expect(posted.status, await posted.text()).toBe(303);
+  });
+
+  it('publish the memo (the bundled memo-publish, through S3 PutObject): the bytes the bundled /memo.csv serves', async () => {
+    // Act
+    const publication = await product.runtime.publishMemo();
+    // Assess
+    const today = product.runtime.clock.now().toISOString().slice(0, 10);
+    expect(publication.written).toEqual([`s3://memo-local/memo/${today}.csv`, 's3://memo-local/memo/latest.csv']);
+    const login = await fetch(`${product.url}/login?token=${product.runtime.adminToken}`, { redirect: 'manual' });
+    const served = Buffer.from(await (await fetch(`${product.url}/memo.csv`, { headers: { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0]! } })).arrayBuffer());
+    expect(served.subarray(0, 20).toString('utf8')).toContain('schema_version');
+    expect(readFileSync(join(memoFolder, 'memo', 'latest.csv')).equals(served)).toBe(true);
+    expect(readFileSync(join(memoFolder, 'memo', `${today}.csv`)).equals(served)).toBe(true);
   });
 
   it('keep error names: an unknown case is a 404 {"error":"NotFound"}', async () => {

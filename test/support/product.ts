@@ -32,7 +32,7 @@ export class Product {
   constructor(readonly runtime: Runtime) {}
 
   /** `options.bundles`: run the Lambda bundles of a cloud assembly instead of the source; `mailSimulator`: addresses SES bounces or complains about. */
-  static async start(options: Pick<RuntimeOptions, 'bundles' | 'mailSimulator'> = {}): Promise<Product> {
+  static async start(options: Pick<RuntimeOptions, 'bundles' | 'mailSimulator' | 'memoPublish'> = {}): Promise<Product> {
     const runtime = await startRuntime({ clockStart: PINNED_NOW, ...options });
     const product = new Product(runtime);
     // The demo's contract register, through the register import a council uses.
