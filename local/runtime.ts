@@ -38,6 +38,8 @@ import { folderCheckpointStore, localCheckpointFolder, localCheckpointKey, memor
 import type { AuditReport, CheckpointReason } from '../functions/audit/verify';
 import { BundledFunction, localEnvironment, readCloudAssembly, type BundledFunctionName, type BundledFunctionSpec } from './bundles';
 import { startSecretsManager } from './secrets';
+import { folderEvidenceStore, memoryEvidenceStore } from '../functions/ladder/evidence-store';
+import { startDailySweep } from './daily';
 
 import { PROJECT_ROOT } from './paths';
 export { PROJECT_ROOT };
@@ -267,7 +269,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const checkpointHandler = createAuditCheckpointHandler(async () => checkpointDeps);
   const auditCheckpoint = (reason: CheckpointReason) => checkpointHandler({ source: reason }, lambdaContext('audit-checkpoint'));
 
-  const httpDeps: HttpDeps = { ...deps, authenticate: localAuthenticator(secrets.adminToken), pages: renderPage, ingestUpload: ingestUploadedRatings, auditCheckpoint };
+  const evidence = dataDir ? folderEvidenceStore(join(dataDir, 'evidence')) : memoryEvidenceStore();
+  const httpDeps: HttpDeps = { ...deps, authenticate: localAuthenticator(secrets.adminToken), pages: renderPage, ingestUpload: ingestUploadedRatings, auditCheckpoint, evidence };
   const httpHandler = createHttpHandler(async () => httpDeps);
   const http: LocalHttp = await startHttpServer({
     port: options.ports?.http,
@@ -314,6 +317,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   await recoverInterruptedIngests(deps, escalationPort(deps), { leaseMs: 0 });
   await engine.whenIdle();
   // A checkpoint on every start (on AWS: on a schedule), after verifying against the last one.
+  // The daily jobs (on AWS: EventBridge Scheduler), on the virtual clock: each day at 07:00 UK time.
+  const daily = startDailySweep(clock, deps);
   const started = await auditCheckpoint('start');
   if (!started.ok) console.warn(`Audit trail: ${started.breaks.length} break(s) and ${started.checkpointProblems.length} bad checkpoint(s) found; run npm run audit:verify`);
 
@@ -334,6 +339,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     lambdaCode: assembly ? 'bundles' : 'source',
     async idle() {
       await engine.whenIdle();
+      await daily.idle();
       // A bounce reported while the workflow ran may send a notice, and so on: until all is quiet.
       while (mailEvents.size > 0) {
         await Promise.all([...mailEvents]);
@@ -341,6 +347,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       }
     },
     async close() {
+      daily.stop();
       await http.close();
       await engine.close();
       await Promise.all([...bundled.values()].map((fn) => fn.close()));

@@ -23,6 +23,8 @@ import { BadInput } from '../lib/errors';
 import { calendarDate } from '../lib/dates';
 import { isoDate } from '../lib/clock';
 import { routeCouncilApi } from '../council/api';
+import type { EvidenceStore } from '../ladder/provider-side';
+import { routeProviderLinks } from './provider-routes';
 
 export interface HttpRequest {
   method: string;
@@ -61,6 +63,8 @@ export interface HttpDeps extends LadderDeps {
   auditCheckpoint?: (reason: 'verify' | 'request') => Promise<AuditReport>;
   /** The largest file the upload takes here, and where bigger ones go. @default 50 MB, no hint */
   uploadLimit?: { bytes: number; hint: string };
+  /** Where the provider's evidence files are kept (the data folder locally, S3 on AWS). */
+  evidence?: EvidenceStore;
 }
 
 const SECURITY_HEADERS = {
@@ -283,7 +287,7 @@ export async function handleRequest(deps: HttpDeps, request: HttpRequest): Promi
         isBase64Encoded: !text,
       };
     }
-    const response = (await routeLinks(deps, request)) ?? (await routeApi(deps, request)) ?? (await deps.pages?.(deps, request, deps.authenticate(request)));
+    const response = (await routeLinks(deps, request)) ?? (await routeProviderLinks(deps, request)) ?? (await routeApi(deps, request)) ?? (await deps.pages?.(deps, request, deps.authenticate(request)));
     if (response) return response;
     return htmlResponse(404, notFoundPage('There is no page at this address.'));
   } catch (error) {
