@@ -318,7 +318,7 @@ async function auditRefusal(deps: LadderDeps, check: ProviderLinkCheck, source: 
 }
 
 export const confirmFormSchema = z.object({
-  formToken: z.string().max(100),
+  formToken: z.string().max(100).default(''),
   name: z.string().trim().max(200).default(''),
 });
 
