@@ -101,9 +101,9 @@ export function providerDonePage(request: ProviderRequest, view: ProviderLinkVie
   const title = receipt ? 'Receipt confirmed' : 'Response sent';
   return layout(
     title,
-    html`<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">${title}</h1><div class="govuk-panel__body">${request.subject}</div></div>
-<p class="govuk-body">${receipt ? `Thank you. We have recorded that ${request.doneBy ?? request.addressee} received the letter, on ${dateTimeWords(request.doneAt)}.` : `Thank you. Your response${request.response?.files.length ? ` and ${request.response.files.length} document${request.response.files.length === 1 ? '' : 's'}` : ''} will be given to the Board members with the case.`}</p>
-<p class="govuk-body">If you have questions, contact ${view.context.officer.name} at <a class="govuk-link" href="mailto:${view.context.officer.email}">${view.context.officer.email}</a>.</p>`,
+    html`<div class="govuk-panel govuk-panel--confirmation"><h1 class="govuk-panel__title">${title}</h1><div class="govuk-panel__body app-break">${request.subject}</div></div>
+<p class="govuk-body app-break">${receipt ? `Thank you. We have recorded that ${request.doneBy ?? request.addressee} received the letter, on ${dateTimeWords(request.doneAt)}.` : `Thank you. Your response${request.response?.files.length ? ` and ${request.response.files.length} document${request.response.files.length === 1 ? '' : 's'}` : ''} will be given to the Board members with the case.`}</p>
+<p class="govuk-body app-break">If you have questions, contact ${view.context.officer.name} at <a class="govuk-link" href="mailto:${view.context.officer.email}">${view.context.officer.email}</a>.</p>`,
     { nav: false },
   );
 }
