@@ -403,7 +403,7 @@ export function checkEvidenceFile(fileName: string, body: Buffer, maxBytes: numb
   const shown = sanitiseFileName(fileName);
   if (body.length === 0) return { ok: false, message: `${shown} is empty` };
   if (body.length > maxBytes) return { ok: false, message: `${shown} is larger than ${Math.floor(maxBytes / (1024 * 1024))} MB` };
-  if (DANGEROUS.test(fileName) || /[\u0000-\u001f]/.test(fileName)) return { ok: false, message: `${shown}: files of this kind are not accepted (the name has a program or web page extension)` };
+  if (DANGEROUS.test(fileName) || [...fileName].some((character) => character.charCodeAt(0) < 0x20)) return { ok: false, message: `${shown}: files of this kind are not accepted (the name has a program or web page extension)` };
   const extension = /\.([A-Za-z0-9]{1,5})$/.exec(shown)?.[1]?.toLowerCase() ?? '';
   const kind = SIGNATURES.find((signature) => signature.magic.every((byte, index) => body[index] === byte));
   if (!kind) return { ok: false, message: `${shown} is not a PDF, an image or an Office document (its content was checked, not its name)` };
