@@ -19,6 +19,7 @@ import { acknowledge } from './nag';
 import { AuditCheckpoint, readAuditCheckpointSettings } from './audit-checkpoint';
 import { RatingsIntake } from './ratings-intake';
 import { MemoPublish, readMemoPublishSettings } from './memo-publish';
+import { ProviderSideResources } from './provider-side';
 import { readDeploymentSettings, type DeploymentSettings } from './settings';
 
 export interface EscalationStackProps extends StackProps {
@@ -34,6 +35,8 @@ export class EscalationStack extends Stack {
   public readonly table: dynamodb.TableV2;
   public readonly workflow: EscalationWorkflow;
   public readonly workflowStepFunction: EscalationFunction;
+  /** The provider's evidence bucket and the daily sweep's schedule. */
+  public readonly providerSide: ProviderSideResources;
   public readonly httpApiFunction: EscalationFunction;
   public readonly ratingsImportFunction: EscalationFunction;
   /** SES's bounces and complaints → the email's record, the case page and the lead officer. */
@@ -187,6 +190,7 @@ export class EscalationStack extends Stack {
 
     this.ratings = new RatingsIntake(this, 'RatingsIntake', { importFunction: this.ratingsImportFunction });
     this.ratings.grantUpload(this.httpApiFunction);
+    this.providerSide = new ProviderSideResources(this, 'ProviderSide', { sweepFunction: this.workflowStepFunction, evidenceFunction: this.httpApiFunction, accessLogsBucket: this.ratings.accessLogsBucket });
 
     this.auditCheckpoint = new AuditCheckpoint(this, 'AuditCheckpoint', {
       table: this.table,

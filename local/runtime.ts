@@ -43,6 +43,8 @@ import { folderMemoStore, memoPublicationSchema, type MemoPublication } from '..
 import { createMemoPublishHandler } from '../functions/memo-publish/handler';
 import { isoDate } from '../functions/lib/clock';
 import { ukWallTime } from '../functions/lib/dates';
+import { folderEvidenceStore, memoryEvidenceStore } from '../functions/ladder/evidence-store';
+import { startDailySweep } from './daily';
 
 import { PROJECT_ROOT } from './paths';
 export { PROJECT_ROOT };
@@ -285,6 +287,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const checkpointHandler = createAuditCheckpointHandler(async () => checkpointDeps);
   const auditCheckpoint = (reason: CheckpointReason) => checkpointHandler({ source: reason }, lambdaContext('audit-checkpoint'));
 
+  const evidence = dataDir ? folderEvidenceStore(join(dataDir, 'evidence')) : memoryEvidenceStore();
   // The memo publish function: the bundle with the S3 stand-in, or the source writing the folder itself.
   // A scheduled run reads the time it was scheduled for, as on AWS however late the work starts.
   const memoPublishNow = async (source: 'schedule' | 'request', at?: Date): Promise<MemoPublication> =>
@@ -308,7 +311,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
   };
 
-  const httpDeps: HttpDeps = { ...deps, authenticate: localAuthenticator(secrets.adminToken), pages: renderPage, ingestUpload: ingestUploadedRatings, auditCheckpoint };
+  const httpDeps: HttpDeps = { ...deps, authenticate: localAuthenticator(secrets.adminToken), pages: renderPage, ingestUpload: ingestUploadedRatings, auditCheckpoint, evidence };
   const httpHandler = createHttpHandler(async () => httpDeps);
   const http: LocalHttp = await startHttpServer({
     port: options.ports?.http,
@@ -356,6 +359,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   await recoverInterruptedIngests(deps, escalationPort(deps), { leaseMs: 0 });
   await engine.whenIdle();
   // A checkpoint on every start (on AWS: on a schedule), after verifying against the last one.
+  // The daily jobs (on AWS: EventBridge Scheduler), on the virtual clock: each day at 07:00 UK time.
+  const daily = startDailySweep(clock, deps);
   const started = await auditCheckpoint('start');
   if (!started.ok) console.warn(`Audit trail: ${started.breaks.length} break(s) and ${started.checkpointProblems.length} bad checkpoint(s) found; run npm run audit:verify`);
   if (options.memoPublish?.dailyAt) armMemoPublish(options.memoPublish.dailyAt);
@@ -378,6 +383,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     lambdaCode: assembly ? 'bundles' : 'source',
     async idle() {
       await engine.whenIdle();
+      await daily.idle();
       // A bounce reported while the workflow ran may send a notice, and so on: until all is quiet.
       while (mailEvents.size > 0) {
         await Promise.all([...mailEvents]);
@@ -388,6 +394,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     async close() {
       memoTimer?.cancel();
       await Promise.all([...memoRuns]);
+      daily.stop();
       await http.close();
       await engine.close();
       await Promise.all([...bundled.values()].map((fn) => fn.close()));

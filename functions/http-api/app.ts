@@ -25,6 +25,8 @@ import { isoDate } from '../lib/clock';
 import { routeCouncilApi } from '../council/api';
 import { listConcerns, raiseConcern, raiseConcernSchema } from '../ladder/concerns';
 import { CONCERN_KINDS, CONCERN_SEVERITIES } from '../lib/model';
+import type { EvidenceStore } from '../ladder/provider-side';
+import { routeProviderLinks } from './provider-routes';
 
 export interface HttpRequest {
   method: string;
@@ -63,6 +65,8 @@ export interface HttpDeps extends LadderDeps {
   auditCheckpoint?: (reason: 'verify' | 'request') => Promise<AuditReport>;
   /** The largest file the upload takes here, and where bigger ones go. @default 50 MB, no hint */
   uploadLimit?: { bytes: number; hint: string };
+  /** Where the provider's evidence files are kept (the data folder locally, S3 on AWS). */
+  evidence?: EvidenceStore;
 }
 
 const SECURITY_HEADERS = {
@@ -291,7 +295,7 @@ export async function handleRequest(deps: HttpDeps, request: HttpRequest): Promi
         isBase64Encoded: !text,
       };
     }
-    const response = (await routeLinks(deps, request)) ?? (await routeApi(deps, request)) ?? (await deps.pages?.(deps, request, deps.authenticate(request)));
+    const response = (await routeLinks(deps, request)) ?? (await routeProviderLinks(deps, request)) ?? (await routeApi(deps, request)) ?? (await deps.pages?.(deps, request, deps.authenticate(request)));
     if (response) return response;
     return htmlResponse(404, notFoundPage('There is no page at this address.'));
   } catch (error) {

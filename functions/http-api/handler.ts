@@ -10,6 +10,7 @@ import { lambdaDeps } from '../lib/aws-deps';
 import { renderPage } from '../web/pages';
 import { S3Client } from '@aws-sdk/client-s3';
 import { s3IngestUpload } from './s3-upload';
+import { s3EvidenceStore } from '../ladder/evidence-store';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { invokeAuditCheckpoint } from '../audit/invoke';
 
@@ -63,6 +64,14 @@ function uploadToBucket(): HttpDeps['ingestUpload'] {
   return s3IngestUpload(s3, bucket, process.env.UPLOAD_PREFIX ?? 'uploads/');
 }
 
+/** The provider's evidence files (EVIDENCE_BUCKET); absent: responses with files are refused as too large to keep. */
+function evidenceBucket(): HttpDeps['evidence'] {
+  const bucket = process.env.EVIDENCE_BUCKET;
+  if (!bucket) return undefined;
+  s3 ??= new S3Client({});
+  return s3EvidenceStore(s3, bucket);
+}
+
 let lambda: LambdaClient | undefined;
 /** The checkpoint function, which alone holds the checkpoint key, does the verify (AUDIT_CHECKPOINT_FUNCTION). */
 function auditCheckpoint(): HttpDeps['auditCheckpoint'] {
@@ -79,6 +88,7 @@ export const handler = createHttpHandler(async (event) => ({
   pages: renderPage,
   ingestUpload: uploadToBucket(),
   auditCheckpoint: auditCheckpoint(),
+  evidence: evidenceBucket(),
   // API Gateway hands Lambda at most 6 MB, base64 makes a file a third larger.
   uploadLimit: { bytes: 4_000_000, hint: "Larger files, such as CQC's national ODS, go straight into the ratings bucket under uploads/" },
 }));

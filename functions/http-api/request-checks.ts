@@ -18,6 +18,8 @@ export interface BodyAllowance {
 
 /** A form posted from an email link or a page: a handful of short fields. */
 export const FORM_BYTES = 64 * 1024;
+/** A provider's response with its evidence files (three of at most 4 MB each, and the envelope). */
+export const PROVIDER_BYTES = 13 * 1024 * 1024;
 /** A JSON body for the Board and admin API. */
 export const JSON_BYTES = 1024 * 1024;
 /** A ratings file uploaded through the admin API or the Ratings page. @default 50 MB */
@@ -35,6 +37,8 @@ const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function bodyAllowance(method: string, path: string, uploadBytes = DEFAULT_UPLOAD_BYTES): BodyAllowance | undefined {
   if (BODYLESS.has(method.toUpperCase())) return undefined;
   if (path.startsWith('/act/')) return { bytes: FORM_BYTES, auth: 'none' };
+  // A provider's response: a written answer and up to three evidence files (multipart).
+  if (path.startsWith('/provider/')) return { bytes: PROVIDER_BYTES, auth: 'none' };
   if (path === '/admin/ingest') return { bytes: uploadBytes, auth: 'header' };
   if (/^\/(board|admin|api)\//.test(path)) return { bytes: JSON_BYTES, auth: 'header' };
   if (path === '/ratings') return { bytes: uploadBytes + MULTIPART_OVERHEAD, auth: 'session' };

@@ -16,6 +16,7 @@ import { keys } from '../lib/table';
 import type { CaseFacts, Contact } from './letters';
 import { caseGrounds } from './grounds';
 import { holdLetter } from '../council/held-letters';
+import { noteLetterSent, withReceiptLinks } from './provider-side';
 
 export interface LadderDeps {
   store: Store;
@@ -186,11 +187,13 @@ export function caseUrl(deps: LadderDeps, caseId: string): string {
   return `${deps.config.authority.baseUrl}/cases/${encodeURIComponent(caseId)}`;
 }
 
-export async function send(deps: LadderDeps, email: Email): Promise<string> {
-  const to = email.to.filter(Boolean);
+export async function send(deps: LadderDeps, given: Email): Promise<string> {
+  const to = given.to.filter(Boolean);
   // A letter to the provider with no contact on record is held on the case until an officer adds
   // one; it is never sent to the quality team in the provider's place.
-  if (to.length === 0) return holdLetter(deps, email);
+  if (to.length === 0) return holdLetter(deps, given);
+  // A formal letter carries a confirm-receipt link for each of the provider's people it goes to.
+  const { email, requests } = await withReceiptLinks(deps, given);
   const recipients = to;
   const outbox = deps.sendScope
     ? keys.outbox(email.caseId, createHash('sha256').update([deps.sendScope, email.kind, recipients.join(','), (email.cc ?? []).join(','), email.subject].join('\n')).digest('hex').slice(0, 32))
@@ -210,6 +213,7 @@ export async function send(deps: LadderDeps, email: Email): Promise<string> {
     { ...email, to: recipients },
     outbox ? async (id) => void (await deps.store.putRaw(outbox, undefined, { messageId: id, at: deps.clock.now().toISOString() })) : undefined,
   );
+  await noteLetterSent(deps, email.caseId, requests, messageId);
   return messageId;
 }
 

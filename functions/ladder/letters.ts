@@ -327,7 +327,7 @@ export function decisionRequest(
 
 export function boardPapers(
   facts: CaseFacts,
-  papers: { reason: string; history: string[]; meeting?: string; plan: ImprovementAction[]; caseUrl: string },
+  papers: { reason: string; history: string[]; meeting?: string; plan: ImprovementAction[]; caseUrl: string; providerSide?: { receipts: string[]; response: string[] } },
 ): Letter {
   return compose(
     `Board papers: ${facts.providerName} — ${facts.locationName}`,
@@ -342,6 +342,14 @@ export function boardPapers(
       ...groundsParagraphs(facts.grounds, 'The case rests on'),
       { heading: 'Improvement plan' },
       papers.plan.length ? { list: papers.plan.map(actionLine) } : 'No plan recorded.',
+      ...(papers.providerSide
+        ? [
+            { heading: 'Letters to the provider: receipt' },
+            papers.providerSide.receipts.length ? { list: papers.providerSide.receipts } : 'No formal letter has asked for confirmation of receipt.',
+            { heading: "The provider's response to the evidence" },
+            ...(papers.providerSide.response.length ? papers.providerSide.response : ['The provider has not been invited to respond.']),
+          ]
+        : []),
       'Decisions are recorded on the Board page after a quorate meeting (or an urgent virtual decision).',
       { link: papers.caseUrl, label: 'Open the case' },
     ],
@@ -413,6 +421,89 @@ export function mailNotDelivered(
         : 'Please contact them to make sure they know what the letter says and that the address is the right one.',
       ...groundsParagraphs(facts.grounds, 'For reference, the case rests on'),
       { link: caseUrl, label: 'Open the case' },
+    ],
+    ['Care quality escalation', facts.authorityName],
+  );
+}
+
+// ---- the provider's side (confirm receipt, answer the evidence) -----------------------------
+
+/** One letter whose receipt is not confirmed, for the reminder and the officer's note. */
+export interface UnconfirmedLetter {
+  subject: string;
+  sentOn: string;
+  addressee: string;
+  link?: string;
+}
+
+/** To the provider: a formal letter's receipt is not confirmed after the working days allowed. */
+export function receiptReminder(facts: CaseFacts, letter: UnconfirmedLetter): Letter {
+  return compose(
+    `Please confirm you received: "${letter.subject}"`,
+    dear(facts, ['nominatedIndividual', 'registeredManager']),
+    [
+      letterHead(facts, ['nominatedIndividual', 'registeredManager']),
+      `On ${letter.sentOn} we sent ${letter.addressee} the letter "${letter.subject}" about ${whereAndWhat(facts)}. We have not yet had confirmation that it arrived.`,
+      ...groundsParagraphs(facts.grounds, 'The letter is about'),
+      'Please open the link below and confirm that you have received it. If it did not reach you, tell us and we will send it again.',
+      ...(letter.link ? [{ link: letter.link, label: 'Confirm receipt' }] : []),
+      `${facts.officer.name} has been told that the letter is not yet confirmed.`,
+    ],
+    signature(facts.officer, facts.authorityName, facts),
+  );
+}
+
+/** To the lead officer: letters the provider has not confirmed, or that bounced. */
+export function receiptNotConfirmed(facts: CaseFacts, unconfirmed: UnconfirmedLetter[], workingDays: number, caseUrl: string): Letter {
+  return compose(
+    `Not confirmed by the provider: ${unconfirmed.length === 1 ? `"${unconfirmed[0]!.subject}"` : `${unconfirmed.length} letters`} — ${facts.locationName}`,
+    `Dear ${facts.officer.name},`,
+    [
+      `${facts.providerName} has not confirmed receipt of ${unconfirmed.length === 1 ? 'this letter' : 'these letters'} about ${whereAndWhat(facts)} within ${workingDays} working days:`,
+      { list: unconfirmed.map((item) => `"${item.subject}", sent on ${item.sentOn} to ${item.addressee}`) },
+      'The provider has been sent a reminder with the confirm-receipt link. You may want to call them to make sure the letter has been read.',
+      ...groundsParagraphs(facts.grounds, 'For reference, the case rests on'),
+      { link: caseUrl, label: 'Open the case' },
+    ],
+    ['Care quality escalation', facts.authorityName],
+  );
+}
+
+/**
+ * To the provider, before the Board considers a referral: the evidence the case rests on, and the
+ * chance to answer it in writing, with documents, by a date.
+ */
+export function evidenceResponseInvitation(facts: CaseFacts, invitation: { dueBy: string; link: string; maxFileMegabytes: number }): Letter {
+  return compose(
+    `Your chance to respond before the Board: ${facts.locationName}`,
+    dear(facts, ['nominatedIndividual', 'registeredManager']),
+    [
+      letterHead(facts, ['nominatedIndividual', 'registeredManager']),
+      ...jointly(facts),
+      `The case about ${whereAndWhat(facts)} is going to the Commissioning & Quality Board. Before the Board considers it, you may tell the Board your side.`,
+      ...groundsParagraphs(facts.grounds, 'The Board will be given'),
+      `Using the link below you can send a written response and up to three documents (PDF, images, Word, Excel or PowerPoint files, each at most ${invitation.maxFileMegabytes} MB) by ${invitation.dueBy}. You might show where the facts are wrong, what has already changed, or evidence of improvement.`,
+      { link: invitation.link, label: 'Respond to the evidence' },
+      'What you send goes to the Board members with the papers; anything arriving after the papers have gone out is sent to them as an addendum. The link works for one response.',
+      `If you have questions, contact ${facts.officer.name}.`,
+    ],
+    signature(facts.officer, facts.authorityName, facts),
+  );
+}
+
+/** To the Board members: the provider's response, after the papers went out. */
+export function providerResponseAddendum(facts: CaseFacts, response: { receivedOn: string; by: string; text: string; files: string[]; caseUrl: string }): Letter {
+  return compose(
+    `Addendum to the Board papers: the provider's response — ${facts.providerName} (${facts.locationName})`,
+    'Dear Board member,',
+    [
+      `The provider has responded to the evidence in the case about ${whereAndWhat(facts)}, after the Board papers were sent. Please read it with the papers before deciding.`,
+      { list: [`Received: ${response.receivedOn}`, `From: ${response.by}`, `Documents: ${response.files.length ? response.files.join(', ') : 'none'}`] },
+      { heading: "The provider's response" },
+      response.text,
+      ...groundsParagraphs(facts.grounds, 'The case rests on'),
+      'The documents can be downloaded from the case page.',
+      { link: response.caseUrl, label: 'Open the case' },
     ],
     ['Care quality escalation', facts.authorityName],
   );

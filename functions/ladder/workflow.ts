@@ -32,6 +32,7 @@ import { listMeetings } from './board';
 import { eventTime, FOLLOWED_EVENTS, responseDue } from './due';
 import { adoptRecordedDecision } from './complete-task';
 import { sendLetterToHostAuthority, sendPartnershipLetter } from '../council/routes';
+import { inviteEvidenceResponse, providerSide, providerSideLines } from './provider-side';
 import { approvedLetters, asApproved, LetterChanged, qualityImprovementNoticeEmails } from './outgoing';
 
 // ---- what crosses the boundary from the state machine ----------------------------------------
@@ -363,6 +364,7 @@ async function requestDecision(deps: LadderDeps, event: Extract<WorkflowEvent, {
         meeting: meeting ? longDate(meeting) : undefined,
         plan: record.improvementPlan,
         caseUrl: url,
+        providerSide: providerSideLines(await providerSide(deps, record.caseId)),
       });
       await send(deps, { caseId: record.caseId, kind: reminder ? 'reminder' : 'boardPapers', to: boardEmails(deps), ...letter });
       if (!reminder) await offerSafeguarding(deps, context, event, links(record.leadOfficer, ['safeguarding']), url);
@@ -592,6 +594,8 @@ const ACTIONS: Record<ActionEvent['action'], Action> = {
     const recipients = providerRecipients(context);
     const letter = letters.serviceProviderDefault(context.facts, context.record.improvementPlan);
     await send(deps, { caseId: context.record.caseId, kind: 'serviceProviderDefault', to: recipients.nominatedIndividual, cc: [...recipients.registeredManager, context.officer.email], ...letter });
+    // Before the Board considers it: the provider gets the grounds and a link to respond.
+    await inviteEvidenceResponse(deps, context);
     const record = await deps.store.updateCase(context.record.caseId, (value) => ({ ...value, stage: 'board' }), nowIso(deps));
     await audit(deps, record.caseId, 'referred to the Board; provider notified of default', {});
     return next(record);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { calendarDate } from './dates';
 
 export const BOARD_ROLES = [
   'icbSafeguardingCommissioning',
@@ -95,6 +96,22 @@ export const configSchema = z.object({
       terminationNoticeDays: 90,
       concernPattern: { count: 3, withinDays: 90, ratedAs: ['Good', 'Outstanding'], action: 'tellLeadOfficer' },
     }),
+  /** The provider's side: confirming receipt of letters and answering the evidence (README, "The provider's side"). */
+  providerSide: z
+    .object({
+      /** Working days (England and Wales) a provider has to confirm receipt before a reminder, and the officer is told. */
+      receiptWorkingDays: z.number().int().positive().default(5),
+      /** Days the provider has to answer the evidence before a Board referral is considered. */
+      responseDays: z.number().int().positive().default(14),
+      /** Provider links expire after this many days. */
+      linkDays: z.number().int().positive().max(365).default(60),
+      /** The largest evidence file taken, in bytes (the body of one answer holds at most three). */
+      maxEvidenceBytes: z.number().int().positive().max(5 * 1024 * 1024).default(4 * 1024 * 1024),
+      /** One-off bank holidays (YYYY-MM-DD), and regular ones moved away that year. */
+      extraBankHolidays: z.array(calendarDate).default([]),
+      notBankHolidays: z.array(calendarDate).default([]),
+    })
+    .default({ receiptWorkingDays: 5, responseDays: 14, linkDays: 60, maxEvidenceBytes: 4 * 1024 * 1024, extraBankHolidays: [], notBankHolidays: [] }),
   cqcApi: z
     .object({
       baseUrl: z.string().url().default('https://api.service.cqc.org.uk/public/v1'),

@@ -120,7 +120,7 @@ function canonical(purpose: Purpose, claim: Claim): string {
   return [PURPOSE[purpose], claim.taskId, claim.officer, claim.decision, String(claim.expires)].join('\n');
 }
 
-function assertKey(key: Buffer): void {
+export function assertKey(key: Buffer): void {
   if (!Buffer.isBuffer(key)) throw new InvalidLinkKey('The link key must be a Buffer');
   if (key.length < MIN_KEY_BYTES) {
     throw new InvalidLinkKey(`The link key must be at least ${MIN_KEY_BYTES} bytes; it is ${key.length}`);
@@ -137,13 +137,13 @@ function mac(key: Buffer, purpose: Purpose, claim: Claim): string {
  * decoding is lenient about the last character's spare bits: comparing bytes would accept
  * several spellings of one signature.
  */
-function sameDigest(expected: string, given: string): boolean {
+export function sameDigest(expected: string, given: string): boolean {
   const a = Buffer.from(expected, 'ascii');
   const b = Buffer.from(given, 'ascii');
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function assertNow(now: Date): void {
+export function assertNow(now: Date): void {
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('now must be a valid Date');
 }
 

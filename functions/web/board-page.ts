@@ -6,6 +6,7 @@
  * A meeting that is not quorate is kept as notes and can take no decision: its page says which
  * roles were missing, and a decision posted for it is refused by `recordBoardDecision`.
  */
+import { providerSide, responseSummary } from '../ladder/provider-side';
 import { html, type SafeHtml } from '../lib/html';
 import { BOARD_ROLES, QUORUM_ROLES, type BoardMember, type BoardRole } from '../lib/config';
 import { assessQuorum, BOARD_QUORUM, ROLE_LABELS, roleInSentence } from '../lib/quorum';
@@ -219,6 +220,8 @@ export async function meetingPage(deps: HttpDeps, request: HttpRequest, user: st
   const problems = state.problems ?? [];
   const decided = new Map<string, string>();
   for (const decision of meeting.decisions) decided.set(decision.caseId, decision.decision);
+  // Whether the provider answered the evidence, on each case before the Board.
+  const responded = new Map(await Promise.all(waiting.map(async (item) => [item.record.caseId, responseSummary(await providerSide(deps, item.record.caseId))] as const)));
 
   const status =
     meeting.status === 'scheduled'
@@ -233,6 +236,7 @@ export async function meetingPage(deps: HttpDeps, request: HttpRequest, user: st
     return html`<div class="govuk-summary-card"><div class="govuk-summary-card__title-wrapper"><h3 class="govuk-summary-card__title"><a class="govuk-link" href="/cases/${pathSegment(item.record.caseId)}">${item.locationName}</a>, ${item.providerName}</h3></div>
 <div class="govuk-summary-card__content">
 <p class="govuk-body">${stageTag(item.record)} ${item.record.waitingOn?.step ?? ''}, since ${longDate(item.record.waitingOn?.since)}.</p>
+<p class="govuk-body app-provider-response">Provider's response to the evidence: ${responded.get(item.record.caseId) ?? 'Not invited to respond'}</p>
 ${item.decisions.length === 0
   ? html`<p class="govuk-body">No decision is open to the Board on this case right now.</p>`
   : html`<form method="post" action="/board-meetings/${pathSegment(meeting.meetingId)}/decisions" novalidate>

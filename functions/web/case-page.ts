@@ -3,6 +3,7 @@
  * deadlines counted on the case's clock, what is waiting on whom, the commissioning position and
  * improvement plan, every email sent and the audit trail.
  */
+import { providerSideSection } from './provider-pages';
 import { html, type SafeHtml } from '../lib/html';
 import { KEY_QUESTIONS, type AuditEvent, type Location } from '../lib/model';
 import { NotFound } from '../lib/errors';
@@ -134,6 +135,7 @@ export async function casePage(deps: HttpDeps, caseId: string): Promise<string> 
     deps.store.listEmails(caseId),
     deps.store.listAudit(caseId),
   ]);
+  const providerSection = await providerSideSection(deps, caseId, emails);
   const officer = deps.config.officers.find((item) => item.id === record.leadOfficer);
   const contactsBlock = await caseContactsBlock(deps, record);
   const neighbours = await neighboursRow(deps, record.locationId, now);
@@ -223,6 +225,8 @@ ${record.improvementPlan.length
       (action) => html`<tr class="govuk-table__row"><td class="govuk-table__cell" data-label="Action">${action.action}</td><td class="govuk-table__cell" data-label="Owner">${action.owner}</td><td class="govuk-table__cell" data-label="Due">${longDate(action.due)}</td><td class="govuk-table__cell" data-label="How success will be shown">${action.success ?? html`<span class="app-muted">Not recorded</span>`}</td></tr>`,
     )}</tbody></table>`
   : html`<p class="govuk-body">No improvement plan has been recorded.</p>`}
+
+${providerSection}
 
 <h2 class="govuk-heading-m">Emails sent</h2>
 ${emails.length

@@ -16,6 +16,8 @@ import { checkPageForm, FormFields } from './forms';
 import { layout } from './layout';
 import { memoCsv, memoPage } from './memo';
 import { providerPage } from './provider-page';
+import { evidenceDownload } from './provider-pages';
+import { getProviderRequest } from '../ladder/provider-side';
 import { formRefused, postApply, postRatings, ratingsPage, runPage, runProgress } from './ratings-page';
 import { councilPage, isCouncilPagePath } from '../council/pages';
 
@@ -23,6 +25,7 @@ const ID = '([A-Za-z0-9_-]{1,120})';
 const CASE = new RegExp(`^/cases/${ID}$`);
 const CASE_EMAIL = new RegExp(`^/cases/${ID}/emails/([A-Za-z0-9._@%+=-]{1,300})$`);
 const PROVIDER = new RegExp(`^/providers/${ID}$`);
+const CASE_EVIDENCE = new RegExp(`^/cases/${ID}/evidence/([a-f0-9]{32})/([a-f0-9]{64})$`);
 const MEETING = new RegExp(`^/board-meetings/${ID}$`);
 const MEETING_DECISIONS = new RegExp(`^/board-meetings/${ID}/decisions$`);
 const RUN = new RegExp(`^/ratings/${ID}$`);
@@ -99,6 +102,11 @@ export async function renderPage(deps: HttpDeps, request: HttpRequest, user: str
   if (path === '/cases') return htmlResponse(200, await casesPage(deps, request));
   const caseMatch = CASE.exec(path);
   if (caseMatch) return htmlResponse(200, await casePage(deps, caseMatch[1]!));
+  const evidenceMatch = CASE_EVIDENCE.exec(path);
+  if (evidenceMatch) {
+    const file = await evidenceDownload(deps.evidence, await getProviderRequest(deps, evidenceMatch[1]!, evidenceMatch[2]!), evidenceMatch[3]!);
+    return file ?? htmlResponse(404, layout('Not found', html`<h1 class="govuk-heading-l">No such file</h1><p class="govuk-body">This evidence file is not on record.</p>`));
+  }
   const emailMatch = CASE_EMAIL.exec(path);
   if (emailMatch) return htmlResponse(200, await caseEmailPage(deps, emailMatch[1]!, safeDecode(emailMatch[2]!)));
   const providerMatch = PROVIDER.exec(path);

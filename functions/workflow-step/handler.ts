@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import { workflowEventSchema, runWorkflowStep } from '../ladder/workflow';
 import type { LadderDeps } from '../ladder/context';
 import { lambdaDeps } from '../lib/aws-deps';
+import { dailySweepEventSchema, runDailySweep } from '../ladder/daily-sweep';
 
 export class InvalidWorkflowEvent extends Error {
   constructor(message: string) {
@@ -17,6 +18,8 @@ export class InvalidWorkflowEvent extends Error {
 
 export function createWorkflowStepHandler(deps: () => Promise<LadderDeps>) {
   return middy<unknown, unknown>().handler(async (event) => {
+    // The daily schedule (EventBridge Scheduler): the provider-side sweep.
+    if (dailySweepEventSchema.safeParse(event).success) return runDailySweep(await deps());
     const parsed = workflowEventSchema.safeParse(event);
     if (!parsed.success) {
       throw new InvalidWorkflowEvent(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));

@@ -91,5 +91,9 @@ export const EVERY_LETTER: Record<string, (f: letters.CaseFacts) => letters.Lett
   stepFailureAlert: (f) => letters.stepFailureAlert(f, 'Send Rectification Notice', 'EmailSendFailed', 'https://example.test/cases/x'),
   hostAuthorityLetter: (f) => councilLetters.hostAuthorityLetter(f, { name: 'Eastmoor Council', contact: { name: 'Sam Patel', email: 'quality@eastmoor.example.gov.uk' } }),
   partnershipLetter: (f) => councilLetters.partnershipLetter(f, 'Jo Owner'),
+  receiptReminder: (f) => letters.receiptReminder(f, { subject: 'Formal Quality Improvement Notice: Meadowbank House', sentOn: '16 November 2026', addressee: 'manager@meadowbank.example.co.uk', link: 'https://example.test/provider/x/y?p=z' }),
+  receiptNotConfirmed: (f) => letters.receiptNotConfirmed(f, [{ subject: 'Formal Quality Improvement Notice: Meadowbank House', sentOn: '16 November 2026', addressee: 'manager@meadowbank.example.co.uk' }], 5, 'https://example.test/cases/x'),
+  evidenceResponseInvitation: (f) => letters.evidenceResponseInvitation(f, { dueBy: '30 November 2026', link: 'https://example.test/provider/x/y?p=z', maxFileMegabytes: 4 }),
+  providerResponseAddendum: (f) => letters.providerResponseAddendum(f, { receivedOn: '20 November 2026, 10:30am', by: 'Siân Ó Briain (sian.obriain@hawthorn-care.example.co.uk)', text: 'A clinical lead started on 20 November.', files: ['rota.pdf'], caseUrl: 'https://example.test/cases/x' }),
   mailNotDelivered: (f) => letters.mailNotDelivered(f, { type: 'bounce', subject: 'Rectification notice', sentOn: '16 November 2026', recipients: ['owner@provider.example'], detail: 'mailbox unavailable' }, 'https://example.test/cases/x'),
 };

@@ -10,7 +10,7 @@ import * as letters from '../../functions/ladder/letters';
 import { EVERY_LETTER, chair, facts, meadowbank, ratingCase } from '../support/letter-cases';
 
 /** Letters to the provider, its residents and families or another authority: each has a head. */
-const INTERNAL = new Set(['decisionRequest', 'boardPapers', 'safeguardingOption', 'safeguardingReferral', 'stepFailureAlert', 'mailNotDelivered']);
+const INTERNAL = new Set(['decisionRequest', 'boardPapers', 'safeguardingOption', 'safeguardingReferral', 'stepFailureAlert', 'mailNotDelivered', 'receiptNotConfirmed', 'providerResponseAddendum']);
 const TO_PROVIDER = (name: string) => !INTERNAL.has(name) && !name.startsWith('letterToServiceUsers') && name !== 'hostAuthorityLetter';
 const BOARD_LETTERS = new Set(['rectificationNotice', 'finalWarningNotice', 'letterOfTermination']);
 /** Who each letter to the provider greets by name. */
@@ -26,6 +26,8 @@ const GREETS: Record<string, string> = {
   sustainabilityReviewNotice: 'Dear Zoë Brontë,',
   letterOfTermination: 'Dear Zoë Brontë,',
   caseClosedNotice: 'Dear Tomás Nørgaard,',
+  receiptReminder: 'Dear Siân Ó Briain and Tomás Nørgaard,',
+  evidenceResponseInvitation: 'Dear Siân Ó Briain and Tomás Nørgaard,',
   partnershipLetter: 'Dear Jo Owner,',
 };
 

@@ -143,6 +143,29 @@ describe.skipIf(Boolean(missing))('the web face in a browser', () => {
     await review('08-case-after-approval');
   });
 
+  it("the provider's confirm-receipt page from the notice, its confirmation and the page for a used link (no account, no navigation)", async () => {
+    const notice = product.mailTo('peter.hale@hawthorn-care-group.example.co.uk', /Formal Quality Improvement Notice: Oakfield/);
+    const link = /href="([^"]*\/provider\/[^"]+)"/.exec(notice.body.html ?? '')![1]!.replaceAll('&amp;', '&');
+    await page.goto(link);
+    await page.getByRole('heading', { level: 1, name: 'Confirm you have received the letter' }).waitFor();
+    await review('08a-provider-confirm-receipt');
+    await page.getByRole('button', { name: 'Confirm receipt' }).click();
+    await page.getByRole('heading', { level: 2, name: 'There is a problem' }).waitFor();
+    await review('08b-provider-confirm-receipt-error');
+    await page.getByLabel('Your name').fill('Peter Hale');
+    await page.getByRole('button', { name: 'Confirm receipt' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Receipt confirmed' }).waitFor();
+    await review('08c-provider-receipt-confirmed');
+    await page.goto(link);
+    await page.getByRole('heading', { level: 1, name: 'This link has already been used' }).waitFor();
+    await review('08d-provider-link-used');
+    await product.runtime.idle();
+    // Back where the officer was: the case page, which now shows who confirmed.
+    const view = await product.caseFor(OAKFIELD);
+    await page.goto(`/cases/${view.case.caseId}`);
+    await page.getByRole('heading', { level: 2, name: "The provider's side" }).waitFor();
+  });
+
   it('shows the provider as a whole', async () => {
     await page.getByRole('link', { name: 'Hawthorn Care Group Ltd' }).first().click();
     await page.getByRole('heading', { level: 1, name: 'Hawthorn Care Group Ltd' }).waitFor();
