@@ -342,8 +342,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       const overrides: Record<string, string> = typeof appConfig === 'string' ? { APP_CONFIG: withBaseUrl(appConfig, http.endpoint) } : {};
       // There is no S3 and no Lambda Invoke API here: the bundles' uploads, the ratings bucket and
       // the checkpoint function are left out (the admin upload and the bundled verify then answer
-      // "not available here"); ingestion and the audit checkpoint are tested from source.
-      const environment = localEnvironment(spec, local, overrides, ['RATINGS_BUCKET', 'UPLOAD_PREFIX', 'AUDIT_CHECKPOINT_FUNCTION', 'CHECKPOINT_BUCKET', 'CHECKPOINT_KEY_SECRET_ARN']);
+      // "not available here"); ingestion and the audit checkpoint are tested from source. The
+      // evidence bucket is left out too: the bundled http-api then refuses a provider's files (a
+      // written response still goes), and evidence files are tested from source.
+      const environment = localEnvironment(spec, local, overrides, ['RATINGS_BUCKET', 'UPLOAD_PREFIX', 'AUDIT_CHECKPOINT_FUNCTION', 'CHECKPOINT_BUCKET', 'CHECKPOINT_KEY_SECRET_ARN', 'EVIDENCE_BUCKET']);
       bundled.set(spec.name, new BundledFunction(spec, { ...aws, ...environment }, () => clock.offsetMs()));
     }
   }
