@@ -16,7 +16,7 @@
  * | `auditCheckpointRetentionDays` | how long each checkpoint is locked        | 2190 (6 years) |
  * | `auditCheckpointEveryMinutes`  | how often the schedule writes one         | 60           |
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -25,6 +25,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { PRIVATE_BUCKET } from './buckets';
 import { z } from 'zod';
 import { EscalationFunction } from './escalation-function';
 import { acknowledge, acknowledgeWildcards } from './nag';
@@ -92,18 +93,11 @@ export class AuditCheckpoint extends Construct {
     super(scope, id);
     const retention = props.retention ?? Duration.days(2190);
     const lockMode = props.lockMode ?? 'GOVERNANCE';
-    const secure = {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    } as const;
     const accessLogs =
-      props.accessLogsBucket ?? new s3.Bucket(this, 'AccessLogs', { ...secure, lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365) }] });
+      props.accessLogsBucket ?? new s3.Bucket(this, 'AccessLogs', { ...PRIVATE_BUCKET, lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365) }] });
 
     this.bucket = new s3.Bucket(this, 'Checkpoints', {
-      ...secure,
+      ...PRIVATE_BUCKET,
       versioned: true,
       objectLockEnabled: true,
       objectLockDefaultRetention: lockMode === 'COMPLIANCE' ? s3.ObjectLockRetention.compliance(retention) : s3.ObjectLockRetention.governance(retention),

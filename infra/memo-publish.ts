@@ -15,13 +15,14 @@
  * | `memoShareAccounts` | 12-digit AWS account ids that may read `memo/*` (list or commas) | none    |
  * | `memoVersionDays`   | how long a replaced version of a memo object is kept            | 90      |
  */
-import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import { ABORT_INCOMPLETE_UPLOADS, PRIVATE_BUCKET } from './buckets';
 import { z } from 'zod';
 import { MEMO_PREFIX } from '../functions/council/memo-publish';
 import { clockTime } from '../functions/lib/dates';
@@ -80,16 +81,12 @@ export class MemoPublish extends Construct {
   constructor(scope: Construct, id: string, props: MemoPublishProps) {
     super(scope, id);
     this.bucket = new s3.Bucket(this, 'Memo', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      ...PRIVATE_BUCKET,
       versioned: true,
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'memo/',
       lifecycleRules: [
-        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        ABORT_INCOMPLETE_UPLOADS,
         { id: 'expire-old-versions', noncurrentVersionExpiration: props.versionRetention ?? Duration.days(90) },
       ],
     });

@@ -4,13 +4,14 @@
  * daily schedule that runs the provider-side sweep (receipts not confirmed in time) by invoking
  * the workflow-step function with `{ "source": "daily-sweep" }` at 07:00 London time.
  */
-import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import { ABORT_INCOMPLETE_UPLOADS, PRIVATE_BUCKET } from './buckets';
 import { acknowledgeWildcards } from './nag';
 import { DAILY_SWEEP_INPUT } from '../functions/ladder/daily-sweep';
 
@@ -31,15 +32,11 @@ export class ProviderSideResources extends Construct {
   constructor(scope: Construct, id: string, props: ProviderSideProps) {
     super(scope, id);
     this.evidenceBucket = new s3.Bucket(this, 'Evidence', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      ...PRIVATE_BUCKET,
       versioned: true,
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'evidence/',
-      lifecycleRules: [{ id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      lifecycleRules: [ABORT_INCOMPLETE_UPLOADS],
     });
     const objects = this.evidenceBucket.arnForObjects(`${EVIDENCE_PREFIX}*`);
     props.evidenceFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [objects] }));

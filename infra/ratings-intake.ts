@@ -12,7 +12,7 @@
  * (with a managed policy and `s3:PutBucketNotification` on `*`). The rule also gives retries and a
  * payload shaped by us, the same shape for both triggers.
  */
-import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -21,6 +21,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import { ABORT_INCOMPLETE_UPLOADS, PRIVATE_BUCKET } from './buckets';
 import { acknowledgeWildcards } from './nag';
 
 /** The daily pull's payload, exactly. */
@@ -59,25 +60,18 @@ export class RatingsIntake extends Construct {
 
   constructor(scope: Construct, id: string, props: RatingsIntakeProps) {
     super(scope, id);
-    const secure = {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    } as const;
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
-      ...secure,
+      ...PRIVATE_BUCKET,
       lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365) }],
     });
     this.bucket = new s3.Bucket(this, 'Ratings', {
-      ...secure,
+      ...PRIVATE_BUCKET,
       versioned: true,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'ratings/',
       lifecycleRules: [
-        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        ABORT_INCOMPLETE_UPLOADS,
         { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(90) },
         { id: 'expire-files', expiration: props.fileRetention ?? Duration.days(730) },
       ],
