@@ -16,7 +16,7 @@ import { mailPage, mailMessagePage, loginPage } from './local-pages';
 import { isPagePath } from '../functions/web/pages';
 import { tokenMatches } from './auth';
 import { bodyAllowance, headerUser } from '../functions/http-api/request-checks';
-import { listenOnLoopback } from './net';
+import { serveOnLoopback } from './net';
 
 export interface LocalHttp {
   readonly endpoint: string;
@@ -298,14 +298,5 @@ export async function startHttpServer(options: LocalHttpOptions): Promise<LocalH
       })
       .finally(() => budget.give(held));
   });
-  const port = await listenOnLoopback(server, options.port);
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    bodyBytes: () => budget.stats(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await serveOnLoopback(server, options.port)), bodyBytes: () => budget.stats() };
 }

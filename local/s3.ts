@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, normalize } from 'node:path';
-import { listenOnLoopback } from './net';
+import { serveOnLoopback } from './net';
 
 export interface LocalS3 {
   readonly endpoint: string;
@@ -56,13 +56,5 @@ export async function startLocalS3(buckets: Readonly<Record<string, string>>, po
       res.end();
     });
   });
-  const listening = await listenOnLoopback(server, port);
-  return {
-    endpoint: `http://127.0.0.1:${listening}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return serveOnLoopback(server, port);
 }

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import { z } from 'zod';
-import { listenOnLoopback } from './net';
+import { serveOnLoopback } from './net';
 
 export interface LocalSecretsManager {
   readonly endpoint: string;
@@ -37,13 +37,5 @@ export async function startSecretsManager(secrets: Readonly<Record<string, strin
       return answer(200, { ARN: arn, Name: arn.split(':').at(-1), SecretString: secrets[arn], VersionId: 'local', VersionStages: ['AWSCURRENT'], CreatedDate: 0 });
     });
   });
-  const listening = await listenOnLoopback(server, port);
-  return {
-    endpoint: `http://127.0.0.1:${listening}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return serveOnLoopback(server, port);
 }
