@@ -19,9 +19,7 @@ import { MissingColumn } from '../ingest/columns';
 import { confirmationPage, refusalPage, donePage, notFoundPage } from '../web/link-pages';
 import type { EscalationPort } from '../lib/escalation-port';
 import type { IngestPlan, IngestProgress } from '../ingest/ingest';
-import { BadInput } from '../lib/errors';
 import { calendarDate } from '../lib/dates';
-import { isoDate } from '../lib/clock';
 import { routeCouncilApi } from '../council/api';
 import { listConcerns, raiseConcern, raiseConcernSchema } from '../ladder/concerns';
 import { CONCERN_KINDS, CONCERN_SEVERITIES } from '../lib/model';
@@ -154,7 +152,6 @@ async function routeApi(deps: HttpDeps, request: HttpRequest): Promise<HttpRespo
       if (input.leadOfficer && !deps.config.officers.some((officer) => officer.id === input.leadOfficer)) {
         throw new UnknownOfficer(`leadOfficer "${input.leadOfficer}" is not a configured officer; use one of: ${deps.config.officers.map((officer) => officer.id).join(', ')}`);
       }
-      if (input.raisedOn && input.raisedOn > isoDate(deps.clock.now())) throw new BadInput(`raisedOn ${input.raisedOn} is in the future`);
       // A concern record of its own (functions/ladder/concerns.ts), on the open case or opening one.
       const raised = await raiseConcern(
         deps,

@@ -76,10 +76,15 @@ export function concernPatternMet(
   overallRating: string | undefined,
   today: string,
 ): { met: boolean; counted: number } {
-  const from = isoDate(new Date(Date.parse(`${today}T00:00:00Z`) - (pattern.withinDays - 1) * 86_400_000));
-  const counted = concerns.filter((concern) => !concern.caseId && concern.raisedOn >= from && concern.raisedOn <= today).length;
+  const counted = concernsInWindow(pattern, concerns, today).length;
   const watched = (pattern.ratedAs as readonly string[]).includes(overallRating ?? 'Not rated');
   return { met: watched && counted >= pattern.count, counted };
+}
+
+/** The concerns the pattern counts: on no case, raised within its `withinDays` up to `today`. */
+function concernsInWindow<T extends Pick<ConcernRecord, 'raisedOn' | 'caseId'>>(pattern: ConcernPattern, concerns: readonly T[], today: string): T[] {
+  const from = isoDate(new Date(Date.parse(`${today}T00:00:00Z`) - (pattern.withinDays - 1) * 86_400_000));
+  return concerns.filter((concern) => !concern.caseId && concern.raisedOn >= from && concern.raisedOn <= today);
 }
 
 export async function listConcerns(store: Store, locationId: string): Promise<ConcernRecord[]> {
@@ -150,8 +155,7 @@ export async function raiseConcern(
     const pattern = deps.config.policy.concernPattern;
     const rule = concernPatternMet(pattern, [...earlier, draft], location.ratings.Overall?.rating, today);
     if (rule.met) {
-      const from = isoDate(new Date(Date.parse(`${today}T00:00:00Z`) - (pattern.withinDays - 1) * 86_400_000));
-      const others = earlier.filter((concern) => !concern.caseId && concern.raisedOn >= from);
+      const others = concernsInWindow(pattern, earlier, today);
       const why = `${rule.counted} concerns in ${pattern.withinDays} days about a location rated ${location.ratings.Overall?.rating ?? 'Not rated'}`;
       if (pattern.action === 'openCase') {
         const opened = await openFor(deps, location, draft, actor, options, `${why} (the policy's concern pattern)`);

@@ -9,6 +9,7 @@
  * case changes them (a terminated contract stays RED); GREEN entries are shown for
  * GREEN_WINDOW_DAYS after restrictions were lifted, standing in for "since the last list".
  */
+import { isoDate } from '../lib/clock';
 import { html, type SafeHtml } from '../lib/html';
 import { MEMO_RAG, type MemoRag } from '../lib/model';
 import type { HttpDeps } from '../http-api/app';
@@ -226,7 +227,7 @@ export function memoCsvFromEntries(entries: readonly MemoEntry[], authority: str
 /** The memo CSV as `/memo.csv` serves it and the scheduled publish writes it, with the list's date. */
 export async function renderMemoCsv(deps: MemoDeps): Promise<{ csv: string; listDate: string; rows: number }> {
   const { entries } = await loadMemo(deps);
-  const listDate = deps.clock.now().toISOString().slice(0, 10);
+  const listDate = isoDate(deps.clock.now());
   return { csv: memoCsvFromEntries(entries, deps.config.authority.name, listDate), listDate, rows: entries.length };
 }
 
