@@ -11,11 +11,11 @@ import type { VirtualClock } from './clock';
 
 export const DAILY_AT = '07:00';
 
-/** The next 07:00 (UK) strictly after `now`. */
-export function nextDailyRun(now: Date): Date {
+/** The next `time` of day (UK; 07:00 unless told) strictly after `now`. */
+export function nextDailyRun(now: Date, time: string = DAILY_AT): Date {
   for (let days = 0; days < 3; days += 1) {
     const day = new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
-    const at = ukWallTime(day, DAILY_AT);
+    const at = ukWallTime(day, time);
     if (at.getTime() > now.getTime()) return at;
   }
   return new Date(now.getTime() + 86_400_000);

@@ -41,10 +41,8 @@ import { startSecretsManager } from './secrets';
 import { startLocalS3 } from './s3';
 import { folderMemoStore, memoPublicationSchema, type MemoPublication } from '../functions/council/memo-publish';
 import { createMemoPublishHandler } from '../functions/memo-publish/handler';
-import { isoDate } from '../functions/lib/clock';
-import { ukWallTime } from '../functions/lib/dates';
 import { folderEvidenceStore, memoryEvidenceStore } from '../functions/ladder/evidence-store';
-import { startDailySweep } from './daily';
+import { nextDailyRun, startDailySweep } from './daily';
 
 import { PROJECT_ROOT } from './paths';
 export { PROJECT_ROOT };
@@ -300,9 +298,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const memoRuns = new Set<Promise<unknown>>();
   let memoTimer: { cancel(): void } | undefined;
   const armMemoPublish = (at: string) => {
-    const now = clock.now();
-    let next = ukWallTime(isoDate(now), at);
-    if (next.getTime() <= now.getTime()) next = ukWallTime(isoDate(new Date(now.getTime() + 86_400_000)), at);
+    const next = nextDailyRun(clock.now(), at);
     memoTimer = clock.setTimer(next, () => {
       armMemoPublish(at);
       const run = memoPublishNow('schedule', next).catch((error: unknown) => console.error('memo publish failed', error));
