@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { calendarDate } from './dates';
+import { roleSchema } from './roles';
 
 export const BOARD_ROLES = [
   'icbSafeguardingCommissioning',
@@ -22,7 +23,13 @@ export const QUORUM_ROLES: readonly BoardRole[] = [
   'councilStrategicCommissioner',
 ];
 
-const person = z.object({ id: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'), name: z.string().min(1), email: z.string().email() });
+const person = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and dashes'),
+  name: z.string().min(1),
+  email: z.string().email(),
+  /** Roles (functions/lib/roles.ts); absent, they default by where the person is listed. */
+  roles: z.array(roleSchema).min(1).optional(),
+});
 
 export const configSchema = z.object({
   authority: z.object({
@@ -42,6 +49,8 @@ export const configSchema = z.object({
     administrator: z.string().email(),
   }),
   officers: z.array(person.extend({ phone: z.string().default('') })).min(1),
+  /** People who are neither officers nor Board members: managers, authorisers, administrators. */
+  people: z.array(person.extend({ phone: z.string().default(''), roles: z.array(roleSchema).min(1) })).default([]),
   board: z.object({
     chair: z.string(),
     members: z.array(person.extend({ role: z.enum(BOARD_ROLES) })).min(3),
